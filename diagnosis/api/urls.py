@@ -1,0 +1,21 @@
+from django.contrib.auth.decorators import login_not_required
+from django.urls import path
+from rest_framework.authtoken.views import obtain_auth_token
+from rest_framework.routers import DefaultRouter
+
+from diagnosis.api.views import ScanViewSet
+
+app_name = "api"
+
+router = DefaultRouter()
+router.register("scans", ScanViewSet, basename="scan")
+
+urlpatterns = [
+    *router.urls,
+    path("auth/token/", obtain_auth_token, name="auth-token"),
+]
+
+# The API authenticates by itself (session or token) and answers 401/403 as JSON,
+# never with the pages' login redirect.
+for pattern in urlpatterns:
+    login_not_required(pattern.callback)

@@ -1,0 +1,26 @@
+"""Responses shared by the pages and the API."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import FileResponse, Http404
+
+from diagnosis.models import Scan
+
+logger = logging.getLogger(__name__)
+
+STORED_FILE_KINDS = ("image", "thumbnail")
+
+
+def stored_file_response(scan: Scan, kind: str) -> FileResponse:
+    """A scan's stored PNG; the caller has already checked who may see the scan."""
+    field = scan.thumbnail if kind == "thumbnail" else scan.image
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        logger.error("Scan %s: stored file %s is missing", scan.pk, field.name)
+        raise Http404("The stored image is missing.") from None
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response

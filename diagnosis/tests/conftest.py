@@ -1,0 +1,83 @@
+"""Fixtures: users alice and bob (and a staff user), clients, a tiny trained model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from rest_framework.test import APIClient
+
+from diagnosis.models import Scan
+from diagnosis.tests.images import xray_png
+from diagnosis.tests.tiny_model import build_tiny_artifact
+from mlcore.inference import forget_predictors
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_tiny_artifact(tmp_path_factory.mktemp("tiny-model"))
+
+
+@pytest.fixture(autouse=True)
+def isolated_storage(settings, tmp_path: Path):
+    """Every test gets its own media folder and, by default, no model at all."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PNEUMO_MODEL_DIR = tmp_path / "no-model"
+    forget_predictors()
+    yield
+    forget_predictors()
+
+
+@pytest.fixture
+def model(settings, tiny_model_dir: Path) -> Path:
+    settings.PNEUMO_MODEL_DIR = tiny_model_dir
+    return tiny_model_dir
+
+
+@pytest.fixture
+def alice(db):
+    return get_user_model().objects.create_user("alice", password="alice-password-1")
+
+
+@pytest.fixture
+def bob(db):
+    return get_user_model().objects.create_user("bob", password="bob-password-1")
+
+
+@pytest.fixture
+def staff(db):
+    return get_user_model().objects.create_user("carol", password="carol-pw-1", is_staff=True)
+
+
+@pytest.fixture
+def alice_client(alice) -> Client:
+    client = Client()
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def alice_api(alice) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(alice)
+    return client
+
+
+def stored_files(media_root: Path) -> list[Path]:
+    return sorted(path for path in Path(media_root).rglob("*") if path.is_file())
+
+
+@pytest.fixture
+def make_scan(model):
+    """Create a real scan through the service (tiny model, generated image)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from diagnosis.services import scan_create
+
+    def make(owner, *, name: str = "chest.png", opaque: bool = False, seed: int = 0) -> Scan:
+        upload = SimpleUploadedFile(name, xray_png(opaque=opaque, seed=seed), "image/png")
+        return scan_create(owner=owner, uploaded_file=upload)
+
+    return make

@@ -1,0 +1,17 @@
+from django.urls import path, re_path
+
+from diagnosis import views
+
+app_name = "diagnosis"
+
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("scans/", views.scan_history, name="scan-history"),
+    path("scans/<int:pk>/", views.scan_detail, name="scan-detail"),
+    path("scans/<int:pk>/delete/", views.scan_delete_view, name="scan-delete"),
+    re_path(
+        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail)\.png$",
+        views.scan_file,
+        name="scan-file",
+    ),
+]

@@ -1,0 +1,103 @@
+"""Bytes -> model-ready array.
+
+One decoding path for training, evaluation and the web app, so that what a model is
+evaluated on is exactly what users get. Anything that cannot be read raises
+:class:`ImageError` with a message fit to show to the person who uploaded the file.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import numpy as np
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+# Pillow formats we accept by content (DICOM is handled before Pillow, in a later step).
+ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG"}
+DEFAULT_MAX_PIXELS = 40_000_000
+MIN_SIDE = 32
+HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
+
+
+class ImageError(ValueError):
+    """The uploaded bytes are not an image this library can read."""
+
+
+def decode_image(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = None
+) -> Image.Image:
+    """Decode JPEG/PNG bytes into an upright 8-bit grayscale ("L") Pillow image.
+
+    ``draft_size`` lets the JPEG decoder scale down while decoding (much cheaper for
+    full-size radiographs) as long as both sides stay at least that large.
+    """
+    if not data:
+        raise ImageError("The file is empty.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise ImageError(
+                    f"Unsupported image format {image.format}: upload a JPEG or PNG file."
+                )
+            width, height = image.size
+            if width * height > max_pixels:
+                raise ImageError(
+                    f"The image is {width}x{height} pixels, more than the limit of "
+                    f"{max_pixels:,} pixels."
+                )
+            if min(width, height) < MIN_SIDE:
+                raise ImageError(
+                    f"The image is only {width}x{height} pixels; at least "
+                    f"{MIN_SIDE}x{MIN_SIDE} is needed."
+                )
+            if draft_size and image.format == "JPEG":
+                image.draft("L", (draft_size, draft_size))
+            image.load()
+            image = ImageOps.exif_transpose(image)
+    except ImageError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError("The file is not a readable JPEG or PNG image.") from None
+    except (OSError, SyntaxError, ValueError) as exc:
+        raise ImageError(f"The image file is damaged or truncated ({exc}).") from None
+    return to_grayscale(image)
+
+
+def to_grayscale(image: Image.Image) -> Image.Image:
+    """Any Pillow mode (L, RGB, RGBA, P, CMYK, I;16, F, ...) -> 8-bit grayscale."""
+    if image.mode == "L":
+        return image
+    if image.mode in HIGH_BIT_MODES:
+        # Pillow's own conversion clips 16-bit values at 255; stretch the range instead.
+        pixels = np.asarray(image, dtype=np.float32)
+        low, high = float(pixels.min()), float(pixels.max())
+        scaled = (pixels - low) / (high - low) * 255.0 if high > low else pixels * 0.0
+        return Image.fromarray(scaled.round().astype(np.uint8), mode="L")
+    if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
+        image = image.convert("RGBA")
+        background = Image.new("RGBA", image.size, (0, 0, 0, 255))
+        image = Image.alpha_composite(background, image)
+    return image.convert("RGB").convert("L")
+
+
+def to_model_input(image: Image.Image, size: int, *, equalize: bool = False) -> np.ndarray:
+    """Grayscale image -> float32 array of shape (size, size, 1) scaled to 0..1.
+
+    The image is stretched to a square, as the training images were.
+    """
+    resized = image.resize((size, size), Image.Resampling.BILINEAR, reducing_gap=3.0)
+    if equalize:
+        resized = ImageOps.equalize(resized)
+    array = np.asarray(resized, dtype=np.float32) / 255.0
+    return array[..., np.newaxis]
+
+
+def load_model_input(
+    data: bytes, size: int, *, equalize: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS
+) -> np.ndarray:
+    """Bytes -> (size, size, 1) float32 array, the whole preprocessing in one call."""
+    image = decode_image(data, max_pixels=max_pixels, draft_size=size)
+    return to_model_input(image, size, equalize=equalize)

@@ -1,0 +1,125 @@
+"""Lazy, thread-safe use of the shipped model artifact.
+
+TensorFlow is imported on the first prediction, never at import time: pages that only
+read never pay for it, and a gunicorn master that imports the app never loads it (it
+does not survive a fork). Keras models are not guaranteed thread-safe, so loading and
+calling the model share one lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from mlcore.card import ArtifactError, ModelCard, model_path, read_card
+from mlcore.imaging import DEFAULT_MAX_PIXELS, decode_image, to_model_input
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    predicted_class: str
+    pneumonia_probability: float
+    threshold: float
+    model_version: str
+    inference_ms: float
+
+
+class Predictor:
+    """One model artifact, loaded on first use."""
+
+    def __init__(self, model_dir: Path) -> None:
+        self.model_dir = Path(model_dir)
+        self._lock = threading.Lock()
+        self._model = None
+        self._card: ModelCard | None = None
+
+    @property
+    def card(self) -> ModelCard:
+        """The artifact's card, read without importing TensorFlow."""
+        if self._card is None:
+            self._card = read_card(self.model_dir)
+        return self._card
+
+    def ensure_loaded(self) -> None:
+        with self._lock:
+            self._load_locked()
+
+    def _load_locked(self) -> None:
+        if self._model is not None:
+            return
+        card = self.card
+        started = time.perf_counter()
+        try:
+            import keras
+
+            self._model = keras.saving.load_model(model_path(self.model_dir), compile=False)
+        except Exception as exc:  # any failure to load is the same problem for the caller
+            raise ArtifactError(f"The model in {self.model_dir} cannot be loaded: {exc}") from exc
+        logger.info(
+            "Loaded model %s from %s in %.1f s",
+            card.version,
+            self.model_dir,
+            time.perf_counter() - started,
+        )
+
+    def prepare(self, image: Image.Image) -> np.ndarray:
+        """A decoded grayscale image -> the model's input array, as the card says."""
+        return to_model_input(image, self.card.input_size, equalize=self.card.equalize)
+
+    def preprocess(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+        """Bytes -> the model's input array (raises ImageError)."""
+        image = decode_image(data, max_pixels=max_pixels, draft_size=self.card.input_size)
+        return self.prepare(image)
+
+    def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[Prediction]:
+        """One forward pass for a batch of preprocessed images."""
+        card = self.card
+        batch = np.stack(arrays).astype(np.float32)
+        with self._lock:
+            self._load_locked()
+            started = time.perf_counter()
+            logits = np.asarray(self._model(batch, training=False), dtype=np.float64)
+            elapsed_ms = (time.perf_counter() - started) * 1000.0
+        probabilities = 1.0 / (1.0 + np.exp(-logits.reshape(-1) / card.temperature))
+        per_image_ms = elapsed_ms / len(arrays)
+        return [
+            Prediction(
+                predicted_class=card.class_names[int(p >= card.threshold)],
+                pneumonia_probability=float(p),
+                threshold=card.threshold,
+                model_version=card.version,
+                inference_ms=per_image_ms,
+            )
+            for p in probabilities
+        ]
+
+    def predict_bytes(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Prediction:
+        return self.predict_arrays([self.preprocess(data, max_pixels=max_pixels)])[0]
+
+
+_predictors: dict[Path, Predictor] = {}
+_predictors_lock = threading.Lock()
+
+
+def get_predictor(model_dir: Path) -> Predictor:
+    """The process-wide predictor of ``model_dir`` (one model per process and folder)."""
+    key = Path(model_dir).resolve()
+    with _predictors_lock:
+        if key not in _predictors:
+            _predictors[key] = Predictor(key)
+        return _predictors[key]
+
+
+def forget_predictors() -> None:
+    """Drop every loaded model (used after installing a new artifact, and by tests)."""
+    with _predictors_lock:
+        _predictors.clear()

@@ -1,0 +1,107 @@
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from mlcore.imaging import ImageError, decode_image, load_model_input, to_grayscale, to_model_input
+
+
+def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **options)
+    return buffer.getvalue()
+
+
+def gradient(width: int = 80, height: int = 60) -> np.ndarray:
+    return np.tile(np.linspace(0, 255, width, dtype=np.uint8), (height, 1))
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "CMYK", "LA"])
+def test_any_8_bit_mode_becomes_grayscale(mode):
+    source = Image.fromarray(gradient(), mode="L").convert(mode)
+    fmt = "JPEG" if mode == "CMYK" else "PNG"
+
+    image = decode_image(encode(source, fmt))
+
+    assert image.mode == "L"
+    assert image.size == (80, 60)
+    row = np.asarray(image, dtype=int)[30]
+    assert row[0] < 20 and row[-1] > 230
+
+
+def test_16_bit_png_keeps_its_range_instead_of_clipping():
+    pixels = (np.tile(np.linspace(0, 4095, 64), (64, 1))).astype(np.uint16)
+    image = decode_image(encode(Image.fromarray(pixels)))
+
+    assert image.mode == "L"
+    values = np.asarray(image)
+    assert values.min() == 0 and values.max() == 255
+    assert len(np.unique(values)) > 50
+
+
+def test_exif_orientation_is_applied():
+    source = Image.fromarray(gradient(80, 40), mode="L")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise to display
+    image = decode_image(encode(source, "JPEG", exif=exif.tobytes()))
+
+    assert image.size == (40, 80)
+
+
+def test_jpeg_draft_decodes_large_images_smaller_but_not_below_the_asked_size():
+    big = Image.fromarray(np.tile(gradient(2000, 1), (1600, 1)), mode="L")
+    image = decode_image(encode(big, "JPEG"), draft_size=224)
+
+    assert 224 <= min(image.size) < 1600
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (b"GIF89a not really", "not a readable JPEG or PNG"),
+        (b"%PDF-1.4 hello", "not a readable JPEG or PNG"),
+    ],
+)
+def test_unreadable_bytes_raise_one_clear_error(data, message):
+    with pytest.raises(ImageError, match=message):
+        decode_image(data)
+
+
+def test_other_formats_are_refused_by_name():
+    with pytest.raises(ImageError, match="Unsupported image format GIF"):
+        decode_image(encode(Image.fromarray(gradient(), mode="L"), "GIF"))
+
+
+def test_truncated_png_is_refused():
+    data = encode(
+        Image.fromarray(np.random.default_rng(0).integers(0, 255, (200, 200), dtype=np.uint8))
+    )
+    with pytest.raises(ImageError, match="damaged or truncated"):
+        decode_image(data[: len(data) // 2])
+
+
+def test_pixel_limit_and_minimum_size():
+    with pytest.raises(ImageError, match="more than the limit"):
+        decode_image(encode(Image.new("L", (300, 300))), max_pixels=50_000)
+    with pytest.raises(ImageError, match="at least"):
+        decode_image(encode(Image.new("L", (10, 300))))
+
+
+def test_model_input_shape_range_and_equalisation():
+    image = to_grayscale(Image.fromarray((gradient() // 4 + 60).astype(np.uint8), mode="L"))
+
+    plain = to_model_input(image, 32)
+    equalised = to_model_input(image, 32, equalize=True)
+
+    assert plain.shape == (32, 32, 1) and plain.dtype == np.float32
+    assert plain.min() >= 0.0 and plain.max() <= 1.0
+    assert plain.max() < 0.6
+    assert equalised.max() > 0.95 and equalised.min() < 0.05
+
+
+def test_load_model_input_is_decode_then_prepare():
+    data = encode(Image.fromarray(gradient(), mode="L"))
+
+    assert np.array_equal(load_model_input(data, 16), to_model_input(decode_image(data), 16))

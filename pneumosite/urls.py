@@ -1,0 +1,26 @@
+"""Top-level routes: pages, the REST API and its docs, accounts, admin, health."""
+
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from diagnosis.api.views import LegacyPredictView
+from diagnosis.views import healthcheck
+
+urlpatterns = [
+    path("", include("diagnosis.urls")),
+    path("api/", include("diagnosis.api.urls")),
+    path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
+    path(
+        "api/docs/",
+        login_not_required(SpectacularSwaggerView.as_view(url_name="schema")),
+        name="api-docs",
+    ),
+    path(
+        "pneumonia/predict", login_not_required(LegacyPredictView.as_view()), name="legacy-predict"
+    ),
+    path("healthcheck", healthcheck, name="healthcheck"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("admin/", admin.site.urls),
+]
