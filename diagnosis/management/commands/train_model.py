@@ -1,0 +1,26 @@
+"""``python manage.py train_model``: a thin wrapper over :func:`mlcore.training.train`."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Train the pneumonia model on the Kaggle chest X-ray layout and write its artifact."
+
+    def add_arguments(self, parser):
+        from mlcore.training import add_arguments
+
+        add_arguments(parser)
+
+    def handle(self, *args, **options):
+        from mlcore.training import TrainingError, config_from_options, train
+
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+        try:
+            output, card = train(config_from_options(options))
+        except TrainingError as exc:
+            raise CommandError(str(exc)) from None
+        self.stdout.write(self.style.SUCCESS(f"Model {card.version} written to {output}"))

@@ -1,0 +1,142 @@
+"""The network: grayscale (size, size, 1) in 0..1 -> one logit for "pneumonia".
+
+Everything a backbone needs (channel replication, its own input scaling) happens inside
+the model, so the app feeds every model the same array. The feature map used for
+Grad-CAM is the output of the layer named :data:`LAST_CONV_LAYER`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+LAST_CONV_LAYER = "last_conv"
+LOGIT_LAYER = "logit"
+CNN_FILTERS = (32, 64, 128, 256)
+
+
+class ModelBuildError(ValueError):
+    """Unknown backbone or unusable weights."""
+
+
+@dataclass(frozen=True)
+class Backbone:
+    """A keras.applications constructor and the input scaling it expects.
+
+    ``mean``/``std`` map our 0..1 input to the backbone's range: ``(x - mean) / std``.
+    """
+
+    constructor: str
+    mean: tuple[float, float, float]
+    std: tuple[float, float, float]
+    kwargs: tuple[tuple[str, float], ...] = ()
+
+
+_MINUS_ONE_TO_ONE = ((0.5,) * 3, (0.5,) * 3)
+_ZERO_TO_255 = ((0.0,) * 3, (1 / 255,) * 3)
+_CAFFE = ((103.939 / 255, 116.779 / 255, 123.68 / 255), (1 / 255,) * 3)
+_TORCH = ((0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+
+APPLICATIONS: dict[str, Backbone] = {
+    "mobilenet_v2": Backbone("MobileNetV2", *_MINUS_ONE_TO_ONE, (("alpha", 0.35),)),
+    "mobilenet": Backbone("MobileNet", *_MINUS_ONE_TO_ONE, (("alpha", 0.25),)),
+    "efficientnet_b0": Backbone("EfficientNetB0", *_ZERO_TO_255),
+    "resnet50": Backbone("ResNet50", *_CAFFE),
+    "densenet121": Backbone("DenseNet121", *_TORCH),
+}
+BACKBONES = ("cnn", *APPLICATIONS)
+
+
+def build_model(
+    backbone: str = "cnn",
+    input_size: int = 128,
+    weights: str | Path | None = None,
+    *,
+    dropout: float = 0.3,
+    alpha: float | None = None,
+):
+    """Build the classifier.
+
+    ``weights``: ``"imagenet"`` (Keras downloads them), a path to a Keras weights file for
+    the backbone (no top), or ``None`` (random initialisation). ``alpha`` overrides the
+    MobileNet width multiplier (defaults match the files in ``../shared/weights``).
+    """
+    import keras
+    from keras import layers
+
+    if backbone not in BACKBONES:
+        raise ModelBuildError(
+            f"Unknown backbone {backbone!r}; choose one of {', '.join(BACKBONES)}."
+        )
+    if weights is not None and weights != "imagenet" and not Path(weights).is_file():
+        raise ModelBuildError(f"Weights file {weights} does not exist.")
+    inputs = keras.Input((input_size, input_size, 1), name="image")
+    if backbone == "cnn":
+        features = _cnn_features(inputs)
+    else:
+        features = _application_features(inputs, APPLICATIONS[backbone], weights, alpha)
+    features = layers.Activation("linear", name=LAST_CONV_LAYER)(features)
+    x = layers.GlobalAveragePooling2D(name="pool")(features)
+    x = layers.Dropout(dropout, name="dropout")(x)
+    outputs = layers.Dense(1, name=LOGIT_LAYER)(x)
+    model = keras.Model(inputs, outputs, name=f"pneumonia_{backbone}")
+    if backbone == "cnn" and weights not in (None, "imagenet"):
+        model.load_weights(weights)
+    elif backbone == "cnn" and weights == "imagenet":
+        raise ModelBuildError("The from-scratch 'cnn' backbone has no ImageNet weights.")
+    return model
+
+
+def _cnn_features(inputs):
+    """Our own network: four blocks of two 3x3 conv + BN + ReLU, then max-pooling.
+
+    The first convolution has stride 2: on 2 CPU cores full-resolution 32-filter
+    convolutions cost 4x the time for no measured gain.
+    """
+    from keras import layers
+
+    x = inputs
+    for block, filters in enumerate(CNN_FILTERS, start=1):
+        for conv in (1, 2):
+            stride = 2 if block == conv == 1 else 1
+            x = layers.Conv2D(
+                filters, 3, strides=stride, padding="same", use_bias=False,
+                name=f"block{block}_conv{conv}",
+            )(x)  # fmt: skip
+            x = layers.BatchNormalization(name=f"block{block}_bn{conv}")(x)
+            x = layers.ReLU(name=f"block{block}_relu{conv}")(x)
+        if block < len(CNN_FILTERS):
+            x = layers.MaxPooling2D(name=f"block{block}_pool")(x)
+    return x
+
+
+def _application_features(inputs, spec: Backbone, weights, alpha: float | None):
+    """Replicate gray to RGB, rescale as the backbone expects, run it (no top)."""
+    import keras
+    from keras import layers
+
+    size = inputs.shape[1]
+    rgb = layers.Concatenate(name="gray_to_rgb")([inputs, inputs, inputs])
+    scaled = layers.Normalization(
+        mean=list(spec.mean), variance=[s * s for s in spec.std], name="backbone_scaling"
+    )(rgb)
+    kwargs = dict(spec.kwargs)
+    if alpha is not None and "alpha" in kwargs:
+        kwargs["alpha"] = alpha
+    constructor = getattr(keras.applications, spec.constructor)
+    try:
+        network = constructor(
+            include_top=False,
+            weights=str(weights) if weights is not None else None,
+            input_shape=(size, size, 3),
+            **kwargs,
+        )
+    except (ValueError, OSError) as exc:
+        raise ModelBuildError(
+            f"Cannot build {spec.constructor} with weights {weights}: {exc}"
+        ) from None
+    network.name = "backbone"
+    return network(scaled)

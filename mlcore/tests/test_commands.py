@@ -1,0 +1,39 @@
+"""The management commands are thin: options in, mlcore out, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+
+def test_train_model_without_data_or_credentials_fails_in_one_line(tmp_path, monkeypatch):
+    for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("KAGGLE_CONFIG_DIR", str(tmp_path / "none"))
+    monkeypatch.setenv("PNEUMO_DATA_DIR", str(tmp_path / "data"))
+    with pytest.raises(CommandError, match="KAGGLE_USERNAME") as error:
+        call_command("train_model")
+    assert "\n" not in str(error.value)
+
+
+@pytest.mark.slow
+def test_train_then_evaluate(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("PNEUMO_MODEL_DIR", str(tmp_path / "installed"))
+    call_command(
+        "train_model", data_dir=tiny_data, backbone="cnn", epochs=1, image_size=32,
+        batch_size=8, output=tmp_path / "out", install=True,
+    )  # fmt: skip
+    out = tmp_path / "metrics.json"
+    call_command("evaluate_model", data_dir=tiny_data, json=out)
+    metrics = json.loads(out.read_text())
+    assert metrics["n"] == 12
+    keys = "n accuracy sensitivity specificity precision f1 roc_auc threshold confusion_matrix"
+    assert set(metrics) == {*keys.split(), "model_version"}
+    call_command("evaluate_model", data_dir=tiny_data / "test", model=tmp_path / "out")
+
+
+def test_evaluate_model_without_an_artifact_fails_in_one_line(tiny_data, tmp_path):
+    with pytest.raises(CommandError, match="No model installed"):
+        call_command("evaluate_model", data_dir=tiny_data, model=tmp_path / "empty")

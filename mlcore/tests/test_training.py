@@ -1,0 +1,86 @@
+"""Threshold choice, calibration and a tiny end-to-end training run."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mlcore import evaluation as ev
+from mlcore.card import read_card
+from mlcore.training import TrainConfig, choose_threshold, fit_platt, main, train
+
+
+def test_threshold_keeps_the_target_sensitivity_with_best_specificity():
+    labels = np.array([0] * 5 + [1] * 20)
+    probs = np.r_[[0.1, 0.2, 0.3, 0.72, 0.9], np.linspace(0.4, 0.99, 20)]
+    threshold = choose_threshold(labels, probs, 0.95)
+    # 19 of 20 positives must stay above: the 19th-highest positive is the second-lowest
+    second_lowest = np.sort(probs[labels == 1])[1]
+    assert ev.binary_metrics(labels, probs, threshold)["sensitivity"] >= 0.95
+    assert second_lowest - 0.1 < threshold <= second_lowest
+    assert threshold > 0.4  # halfway to the next lower score, the lowest positive
+    assert ev.binary_metrics(labels, probs, threshold)["specificity"] == pytest.approx(0.6)
+
+
+def test_threshold_for_full_sensitivity_and_separable_scores():
+    labels = np.array([0, 0, 1, 1])
+    assert choose_threshold(labels, np.array([0.1, 0.2, 0.8, 0.9]), 1.0) == pytest.approx(0.5)
+
+
+def test_platt_recovers_a_known_scale_and_shift():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 3, 20000)
+    labels = (rng.random(20000) < ev.sigmoid(0.5 * logits + 1.0)).astype(float)
+    a, b = fit_platt(logits, labels)
+    assert a == pytest.approx(0.5, abs=0.03) and b == pytest.approx(1.0, abs=0.06)
+    before = ev.expected_calibration_error(labels, ev.sigmoid(logits))
+    after = ev.expected_calibration_error(labels, ev.sigmoid(a * logits + b))
+    assert after < 0.02 < before
+
+
+def test_platt_falls_back_to_identity_when_scores_are_anti_correlated():
+    assert fit_platt(np.array([2.0, 1.0, -1.0, -2.0]), np.array([0, 0, 1, 1.0])) == (1.0, 0.0)
+
+
+@pytest.mark.slow
+def test_tiny_training_run_writes_an_artifact_the_app_can_use(tiny_data, tmp_path):
+    output = tmp_path / "artifact"
+    config = TrainConfig(
+        data_dir=tiny_data, backbone="cnn", epochs=2, image_size=32, batch_size=8,
+        output=output, max_minutes=5, augment="strong",
+    )  # fmt: skip
+    folder, card = train(config)
+    assert folder == output
+    read = read_card(output)
+    assert read.version == card.version and read.input_size == 32 and read.equalize
+    assert 0 < read.threshold < 1 and read.temperature > 0
+    assert read.extra["last_conv_layer"] == "last_conv"
+    assert read.data["test"]["normal"] == 6 and read.training["epochs_run"] == 2
+    assert {"val", "test", "calibration"} <= set(read.metrics)
+    for name in ("roc.png", "confusion.png", "reliability.png"):
+        assert (output / name).is_file()
+    # what the app does: load, call, calibrate; evaluation gives the card's test figures
+    result = ev.evaluate_artifact(output, tiny_data)
+    assert result["roc_auc"] == pytest.approx(read.metrics["test"]["roc_auc"], abs=1e-6)
+    assert result["confusion_matrix"] == read.metrics["test"]["confusion_matrix"]
+
+
+@pytest.mark.slow
+def test_cli_reports_a_missing_data_dir_in_one_line(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "missing")]) == 2
+    error = capsys.readouterr().err.strip()
+    assert "\n" not in error and "does not exist" in error
+
+
+@pytest.mark.slow
+def test_cli_install_copies_the_artifact(tiny_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("PNEUMO_MODEL_DIR", str(tmp_path / "installed"))
+    argv = ["--data-dir", str(tiny_data), "--backbone", "cnn", "--epochs", "1",
+            "--image-size", "32", "--batch-size", "8", "--output", str(tmp_path / "out"),
+            "--augment", "none", "--no-equalize", "--install"]  # fmt: skip
+    assert main(argv) == 0
+    card = json.loads((tmp_path / "installed" / "model_card.json").read_text())
+    assert card["equalize"] is False
+    assert (tmp_path / "installed" / "model.keras").is_file()
