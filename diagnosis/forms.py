@@ -1,20 +1,77 @@
+from __future__ import annotations
+
+from datetime import date
+
 from django import forms
 
-ACCEPT = ".jpg,.jpeg,.png,image/jpeg,image/png"
+from diagnosis.selectors import SORTS, ScanFilters
+
+ACCEPT = ".jpg,.jpeg,.png,.dcm,image/jpeg,image/png,application/dicom"
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files (Django's documented pattern for multiple uploads)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data]
+        files = [file for file in files if file]
+        if not files:
+            return super().clean(None, initial)
+        return [super(MultipleFileField, self).clean(file, initial) for file in files]
 
 
 class ScanUploadForm(forms.Form):
-    """Only the field; what makes an upload acceptable is checked in services.scan_create."""
+    """Only the field; what makes an upload acceptable is checked in the service."""
 
-    image = forms.FileField(
-        label="Chest X-ray (JPEG or PNG)",
-        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
+    image = MultipleFileField(
+        label="Chest X-rays (JPEG, PNG or DICOM; several at once welcome)",
+        widget=MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True}),
     )
+
+
+RESULT_CHOICES = [
+    ("", "All"),
+    ("pneumonia", "Pneumonia"),
+    ("normal", "Normal"),
+    ("not_recognised", "Not recognised"),
+]
+SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
 
 
 class HistoryFilterForm(forms.Form):
-    predicted_class = forms.ChoiceField(
-        label="Result",
-        required=False,
-        choices=[("", "All"), ("pneumonia", "Pneumonia"), ("normal", "Normal")],
+    """The history's filters, for the pages and the API alike."""
+
+    q = forms.CharField(label="File name", required=False, max_length=255)
+    predicted_class = forms.ChoiceField(label="Result", required=False, choices=RESULT_CHOICES)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+
+    def clean(self):
+        cleaned = super().clean()
+        start: date | None = cleaned.get("date_from")
+        end: date | None = cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return cleaned
+
+    def filters(self) -> ScanFilters:
+        """The validated filters (call after is_valid())."""
+        data = self.cleaned_data
+        return ScanFilters(
+            filename=data.get("q") or "",
+            result=data.get("predicted_class") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            sort=data.get("sort") or "newest",
+        )

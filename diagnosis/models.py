@@ -12,6 +12,10 @@ class Scan(models.Model):
         NORMAL = "normal", "Normal"
         PNEUMONIA = "pneumonia", "Pneumonia"
 
+    class Status(models.TextChoices):
+        PREDICTED = "predicted", "Predicted"
+        NOT_RECOGNISED = "not_recognised", "Not recognised as a frontal chest X-ray"
+
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scans"
     )
@@ -22,14 +26,25 @@ class Scan(models.Model):
     # that check ownership.
     image = models.FileField(max_length=200)
     thumbnail = models.FileField(max_length=200)
+    # Grad-CAM overlay, computed on first view and then kept (blank until then).
+    heatmap = models.FileField(max_length=200, blank=True)
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
+    source_format = models.CharField(max_length=16, default="image")
+    # Non-identifying technical DICOM tags only (see mlcore.dicom.KEPT_TAGS).
+    dicom_tags = models.JSONField(default=dict, blank=True)
+    notes = models.TextField(blank=True)
 
-    predicted_class = models.CharField(max_length=16, choices=PredictedClass.choices)
-    pneumonia_probability = models.FloatField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREDICTED)
+    # Blank/None when the image was not recognised as a chest X-ray.
+    predicted_class = models.CharField(max_length=16, choices=PredictedClass.choices, blank=True)
+    pneumonia_probability = models.FloatField(null=True, blank=True)
     threshold = models.FloatField()
     model_version = models.CharField(max_length=64)
     inference_ms = models.FloatField(help_text="Model forward pass, milliseconds per image.")
+    ood_score = models.FloatField(
+        null=True, blank=True, help_text="Distance from the training images' features."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -38,10 +53,11 @@ class Scan(models.Model):
             models.Index(
                 fields=["owner", "predicted_class", "-created_at"], name="scan_owner_class"
             ),
+            models.Index(fields=["owner", "-pneumonia_probability"], name="scan_owner_probability"),
         ]
 
     def __str__(self) -> str:
-        return f"Scan {self.pk} ({self.predicted_class}, {self.pneumonia_probability:.2f})"
+        return f"Scan {self.pk} ({self.result_label})"
 
     def get_absolute_url(self) -> str:
         return reverse("diagnosis:scan-detail", args=[self.pk])
@@ -51,8 +67,18 @@ class Scan(models.Model):
         return self.predicted_class == self.PredictedClass.PNEUMONIA
 
     @property
-    def probability_percent(self) -> float:
+    def is_recognised(self) -> bool:
+        return self.status == self.Status.PREDICTED
+
+    @property
+    def result_label(self) -> str:
+        return self.get_predicted_class_display() if self.is_recognised else "Not recognised"
+
+    @property
+    def probability_percent(self) -> float | None:
+        if self.pneumonia_probability is None:
+            return None
         return round(self.pneumonia_probability * 100.0, 1)
 
     def stored_files(self) -> list[models.fields.files.FieldFile]:
-        return [field for field in (self.image, self.thumbnail) if field]
+        return [field for field in (self.image, self.thumbnail, self.heatmap) if field]

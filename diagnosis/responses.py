@@ -10,15 +10,17 @@ from diagnosis.models import Scan
 
 logger = logging.getLogger(__name__)
 
-STORED_FILE_KINDS = ("image", "thumbnail")
+STORED_FILE_KINDS = ("image", "thumbnail", "heatmap")
 
 
 def stored_file_response(scan: Scan, kind: str) -> FileResponse:
     """A scan's stored PNG; the caller has already checked who may see the scan."""
-    field = scan.thumbnail if kind == "thumbnail" else scan.image
+    if kind not in STORED_FILE_KINDS:
+        raise Http404("No such file.")
+    field = getattr(scan, kind)
     try:
         handle = field.open("rb")
-    except FileNotFoundError:
+    except (FileNotFoundError, ValueError):  # ValueError: no file stored in the field
         logger.error("Scan %s: stored file %s is missing", scan.pk, field.name)
         raise Http404("The stored image is missing.") from None
     response = FileResponse(handle, content_type="image/png")

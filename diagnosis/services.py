@@ -6,6 +6,8 @@ import io
 import logging
 import unicodedata
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -19,8 +21,9 @@ from PIL import Image
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan
 from mlcore.card import ArtifactError
-from mlcore.imaging import ImageError, decode_image
-from mlcore.inference import Prediction
+from mlcore.gradcam import overlay_png
+from mlcore.imaging import DecodedUpload, ImageError, decode_image, decode_upload
+from mlcore.inference import Prediction, Predictor
 
 logger = logging.getLogger(__name__)
 
@@ -64,45 +67,108 @@ def _png_bytes(image: Image.Image, longest_side: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
     buffer = io.BytesIO()
-    copy.save(buffer, format="PNG", optimize=False, compress_level=3)
+    copy.save(buffer, format="PNG", compress_level=3)
     return buffer.getvalue()
 
 
-def _predict(image: Image.Image) -> Prediction:
+def _predictor_with_card() -> Predictor:
     predictor = current_predictor()
     try:
-        return predictor.predict_arrays([predictor.prepare(image)])[0]
+        predictor.card  # noqa: B018 - reading the card is the check
+    except ArtifactError as exc:
+        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
+    return predictor
+
+
+@dataclass
+class RejectedFile:
+    filename: str
+    detail: str
+
+
+@dataclass
+class BatchResult:
+    scans: list[Scan] = field(default_factory=list)
+    rejected: list[RejectedFile] = field(default_factory=list)
+
+
+def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
+    if not uploaded_files:
+        raise UploadRejected("No file was submitted.")
+    if len(uploaded_files) > settings.PNEUMO_MAX_BATCH_FILES:
+        raise UploadRejected(
+            f"{len(uploaded_files)} files were sent; at most "
+            f"{settings.PNEUMO_MAX_BATCH_FILES} can be analysed at once."
+        )
+    total = sum(upload.size or 0 for upload in uploaded_files)
+    if total > settings.PNEUMO_MAX_BATCH_BYTES:
+        raise UploadRejected(
+            f"The files add up to {total / 1e6:.1f} MB; the limit per request is "
+            f"{settings.PNEUMO_MAX_BATCH_BYTES / 1e6:.1f} MB."
+        )
+
+
+def scan_create_many(
+    *, owner: AbstractBaseUser, uploaded_files: Sequence[UploadedFile]
+) -> BatchResult:
+    """Analyse several uploads in one forward pass; each file succeeds or fails on its own."""
+    predictor = _predictor_with_card()
+    _check_batch(uploaded_files)
+    draft_size = max(settings.PNEUMO_DISPLAY_SIZE, predictor.card.input_size)
+    result = BatchResult()
+    accepted: list[tuple[UploadedFile, DecodedUpload]] = []
+    for upload in uploaded_files:
+        try:
+            decoded = decode_upload(
+                _read_upload(upload),
+                max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
+                draft_size=draft_size,
+            )
+        except (UploadRejected, ImageError) as exc:
+            result.rejected.append(RejectedFile(display_filename(upload.name), str(exc)))
+        else:
+            accepted.append((upload, decoded))
+    if not accepted:
+        return result
+    try:
+        predictions = predictor.predict_arrays(
+            [predictor.prepare(decoded.image) for _, decoded in accepted]
+        )
     except ArtifactError as exc:
         logger.error("Prediction impossible: %s", exc)
         raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
+    for (upload, decoded), prediction in zip(accepted, predictions, strict=True):
+        result.scans.append(_store_scan(owner, upload, decoded, prediction))
+    return result
 
 
 def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan:
-    """Validate, predict, store: all or nothing. Returns the saved Scan."""
-    try:
-        card = current_predictor().card
-    except ArtifactError as exc:
-        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
-    data = _read_upload(uploaded_file)
-    try:
-        image = decode_image(
-            data,
-            max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
-            draft_size=max(settings.PNEUMO_DISPLAY_SIZE, card.input_size),
-        )
-    except ImageError as exc:
-        raise UploadRejected(str(exc)) from exc
-    prediction = _predict(image)
+    """Validate, predict, store one upload: all or nothing. Returns the saved Scan."""
+    result = scan_create_many(owner=owner, uploaded_files=[uploaded_file])
+    if result.rejected:
+        raise UploadRejected(result.rejected[0].detail)
+    return result.scans[0]
+
+
+def _store_scan(
+    owner: AbstractBaseUser, upload: UploadedFile, decoded: DecodedUpload, prediction: Prediction
+) -> Scan:
+    image = decoded.image
     scan = Scan(
         owner=owner,
-        original_filename=display_filename(uploaded_file.name),
+        original_filename=display_filename(upload.name),
         image_width=image.width,
         image_height=image.height,
-        predicted_class=prediction.predicted_class,
-        pneumonia_probability=prediction.pneumonia_probability,
+        source_format=decoded.source_format,
+        dicom_tags=decoded.tags,
+        notes="\n".join(decoded.notes),
+        status=Scan.Status.PREDICTED if prediction.recognised else Scan.Status.NOT_RECOGNISED,
+        predicted_class=prediction.predicted_class or "",
+        pneumonia_probability=prediction.pneumonia_probability if prediction.recognised else None,
         threshold=prediction.threshold,
         model_version=prediction.model_version,
         inference_ms=prediction.inference_ms,
+        ood_score=prediction.ood_score,
     )
     _save_with_files(
         scan,
@@ -111,13 +177,7 @@ def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan
             "thumbnail": _png_bytes(image, settings.PNEUMO_THUMBNAIL_SIZE),
         },
     )
-    logger.info(
-        "Scan %s by user %s: %s (%.3f)",
-        scan.pk,
-        owner.pk,
-        scan.predicted_class,
-        scan.pneumonia_probability,
-    )
+    logger.info("Scan %s by user %s: %s", scan.pk, owner.pk, scan.result_label)
     return scan
 
 
@@ -128,14 +188,40 @@ def _save_with_files(scan: Scan, files: dict[str, bytes]) -> None:
     try:
         with transaction.atomic():
             for field_name, content in files.items():
-                field = getattr(scan, field_name)
-                field.save(f"{stem}_{field_name}.png", ContentFile(content), save=False)
-                written.append(field.name)
+                getattr(scan, field_name).save(
+                    f"{stem}_{field_name}.png", ContentFile(content), save=False
+                )
+                written.append(getattr(scan, field_name).name)
             scan.save()
     except BaseException:
         for name in written:
             default_storage.delete(name)
         raise
+
+
+def scan_heatmap(*, scan: Scan) -> Scan:
+    """Compute the scan's Grad-CAM overlay on first request and keep it with the scan.
+
+    Computed from the stored display image, on demand: it costs about as much as a second
+    prediction, which uploads should not pay for maps nobody looks at.
+    """
+    if scan.heatmap or not scan.is_recognised:
+        return scan
+    predictor = _predictor_with_card()
+    with scan.image.open("rb") as handle:
+        image = decode_image(handle.read(), max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS)
+    try:
+        cam = predictor.heatmap(predictor.prepare(image), towards_pneumonia=scan.is_pneumonia)
+    except ArtifactError as exc:
+        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
+    name = scan.image.name.replace("_image.png", "_heatmap.png")
+    scan.heatmap.save(name, ContentFile(overlay_png(image, cam)), save=False)
+    try:
+        Scan.objects.filter(pk=scan.pk).update(heatmap=scan.heatmap.name)
+    except BaseException:
+        default_storage.delete(scan.heatmap.name)
+        raise
+    return scan
 
 
 def scan_delete(*, scan: Scan) -> None:

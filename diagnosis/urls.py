@@ -8,9 +8,12 @@ urlpatterns = [
     path("", views.upload, name="upload"),
     path("scans/", views.scan_history, name="scan-history"),
     path("scans/<int:pk>/", views.scan_detail, name="scan-detail"),
+    path("scans/export.csv", views.scan_export_csv, name="scan-export"),
     path("scans/<int:pk>/delete/", views.scan_delete_view, name="scan-delete"),
+    path("model/", views.model_card, name="model-card"),
+    re_path(r"^model/(?P<name>[a-z_]+)\.png$", views.model_plot, name="model-plot"),
     re_path(
-        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail)\.png$",
+        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail|heatmap)\.png$",
         views.scan_file,
         name="scan-file",
     ),

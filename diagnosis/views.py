@@ -8,15 +8,30 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from diagnosis.exports import csv_lines, export_rows
 from diagnosis.forms import HistoryFilterForm, ScanUploadForm
-from diagnosis.ml import current_predictor
+from diagnosis.ml import current_card, current_predictor
+from diagnosis.model_card import PLOT_NAMES, card_summary
 from diagnosis.responses import stored_file_response
-from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to
-from diagnosis.services import ModelUnavailable, UploadRejected, scan_create, scan_delete
+from diagnosis.selectors import ScanFilters, scan_list, scans_deletable_by, scans_visible_to
+from diagnosis.services import (
+    ModelUnavailable,
+    UploadRejected,
+    scan_create_many,
+    scan_delete,
+    scan_heatmap,
+)
 from mlcore.card import ArtifactError
 
 logger = logging.getLogger(__name__)
@@ -26,40 +41,63 @@ HISTORY_PAGE_SIZE = 25
 
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
-    status = 200
     if request.method != "POST":
-        form = ScanUploadForm()
-    else:
-        form = ScanUploadForm(request.POST, request.FILES)
-        if form.is_valid():
-            try:
-                scan = scan_create(owner=request.user, uploaded_file=form.cleaned_data["image"])
-            except UploadRejected as exc:
-                form.add_error("image", str(exc))
-                status = 400
-            except ModelUnavailable as exc:
-                form.add_error(None, str(exc))
-                status = 503
-            else:
-                return redirect(scan)
-        else:
-            status = 400
-    return render(request, "diagnosis/upload.html", {"form": form}, status=status)
+        return render(request, "diagnosis/upload.html", {"form": ScanUploadForm()})
+    form = ScanUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
+    try:
+        result = scan_create_many(owner=request.user, uploaded_files=form.cleaned_data["image"])
+    except UploadRejected as exc:
+        form.add_error("image", str(exc))
+        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
+    except ModelUnavailable as exc:
+        form.add_error(None, str(exc))
+        return render(request, "diagnosis/upload.html", {"form": form}, status=503)
+    if not result.scans:
+        for rejected in result.rejected:
+            form.add_error("image", f"{rejected.filename}: {rejected.detail}")
+        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
+    if len(result.scans) == 1 and not result.rejected:
+        return redirect(result.scans[0])
+    messages.success(
+        request, f"Analysed {len(result.scans)} of {len(form.cleaned_data['image'])} files."
+    )
+    for rejected in result.rejected:
+        messages.error(request, f"{rejected.filename} was not analysed: {rejected.detail}")
+    return redirect("diagnosis:scan-history")
+
+
+def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, ScanFilters]:
+    form = HistoryFilterForm(request.GET)
+    return form, form.filters() if form.is_valid() else ScanFilters()
 
 
 @require_GET
 def scan_history(request: HttpRequest) -> HttpResponse:
-    filters = HistoryFilterForm(request.GET or None)
-    predicted_class = filters.cleaned_data["predicted_class"] if filters.is_valid() else None
-    page = Paginator(
-        scan_list(request.user, predicted_class=predicted_class), HISTORY_PAGE_SIZE
-    ).get_page(request.GET.get("page"))
-    query = f"predicted_class={predicted_class}&" if predicted_class else ""
+    form, filters = _history_filters(request)
+    page = Paginator(scan_list(request.user, filters), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "diagnosis/history.html",
-        {"page": page, "filters": filters, "query": query, "predicted_class": predicted_class},
+        {"page": page, "filters": form, "query": query.urlencode(), "filtered": bool(query)},
     )
+
+
+@require_GET
+def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The filtered history as CSV, streamed (stays flat in memory for any history size)."""
+    _, filters = _history_filters(request)
+    response = StreamingHttpResponse(
+        csv_lines(export_rows(scan_list(request.user, filters))), content_type="text/csv"
+    )
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="scans-{stamp}.csv"'
+    return response
 
 
 @require_GET
@@ -83,7 +121,31 @@ def scan_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     """A stored image, only for who may see the scan (never a public media URL)."""
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    if kind == "heatmap":
+        if not scan.is_recognised:
+            raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
+        try:
+            scan = scan_heatmap(scan=scan)
+        except ModelUnavailable as exc:
+            return HttpResponse(str(exc), status=503, content_type="text/plain")
     return stored_file_response(scan, kind)
+
+
+@require_GET
+def model_card(request: HttpRequest) -> HttpResponse:
+    summary = card_summary(current_card())
+    plots = [
+        name for name in PLOT_NAMES if (current_predictor().model_dir / f"{name}.png").is_file()
+    ]
+    return render(request, "diagnosis/model_card.html", {"summary": summary, "plot_names": plots})
+
+
+@require_GET
+def model_plot(request: HttpRequest, name: str) -> FileResponse:
+    path = current_predictor().model_dir / f"{name}.png"
+    if name not in PLOT_NAMES or current_card() is None or not path.is_file():
+        raise Http404("No such plot for the active model.")
+    return FileResponse(path.open("rb"), content_type="image/png")
 
 
 @login_not_required

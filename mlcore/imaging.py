@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import io
 import warnings
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-# Pillow formats we accept by content (DICOM is handled before Pillow, in a later step).
-ACCEPTED_FORMATS = {"JPEG": "JPEG", "PNG": "PNG"}
+from mlcore.dicom import is_dicom, render_dicom
+
+# Formats accepted by content, never by file name or Content-Type.
+ACCEPTED_FORMATS = ("JPEG", "PNG")
 DEFAULT_MAX_PIXELS = 40_000_000
 MIN_SIDE = 32
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
@@ -24,35 +28,65 @@ class ImageError(ValueError):
     """The uploaded bytes are not an image this library can read."""
 
 
+@dataclass
+class DecodedUpload:
+    """An upload made upright 8-bit grayscale, with what is worth keeping about its source."""
+
+    image: Image.Image
+    source_format: str
+    tags: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def decode_upload(
+    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = None
+) -> DecodedUpload:
+    """Decode JPEG, PNG or DICOM bytes (recognised by content) for display and prediction."""
+    if not data:
+        raise ImageError("The file is empty.")
+    if is_dicom(data):
+        rendered = render_dicom(data, max_pixels=max_pixels, error=ImageError)
+        _check_size(*rendered.image.size, max_pixels=max_pixels)
+        return DecodedUpload(rendered.image, "DICOM", rendered.tags, rendered.notes)
+    image, source_format = _decode_with_pillow(data, max_pixels=max_pixels, draft_size=draft_size)
+    return DecodedUpload(image, source_format)
+
+
 def decode_image(
     data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = None
 ) -> Image.Image:
-    """Decode JPEG/PNG bytes into an upright 8-bit grayscale ("L") Pillow image.
+    """Decode JPEG, PNG or DICOM bytes into an upright 8-bit grayscale ("L") Pillow image.
 
     ``draft_size`` lets the JPEG decoder scale down while decoding (much cheaper for
     full-size radiographs) as long as both sides stay at least that large.
     """
-    if not data:
-        raise ImageError("The file is empty.")
+    return decode_upload(data, max_pixels=max_pixels, draft_size=draft_size).image
+
+
+def _check_size(width: int, height: int, *, max_pixels: int) -> None:
+    if width * height > max_pixels:
+        raise ImageError(
+            f"The image is {width}x{height} pixels, more than the limit of {max_pixels:,} pixels."
+        )
+    if min(width, height) < MIN_SIDE:
+        raise ImageError(
+            f"The image is only {width}x{height} pixels; at least {MIN_SIDE}x{MIN_SIDE} is needed."
+        )
+
+
+def _decode_with_pillow(
+    data: bytes, *, max_pixels: int, draft_size: int | None
+) -> tuple[Image.Image, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED_FORMATS:
+            source_format = image.format
+            if source_format not in ACCEPTED_FORMATS:
                 raise ImageError(
-                    f"Unsupported image format {image.format}: upload a JPEG or PNG file."
+                    f"Unsupported image format {source_format}: upload a JPEG, PNG or DICOM file."
                 )
-            width, height = image.size
-            if width * height > max_pixels:
-                raise ImageError(
-                    f"The image is {width}x{height} pixels, more than the limit of "
-                    f"{max_pixels:,} pixels."
-                )
-            if min(width, height) < MIN_SIDE:
-                raise ImageError(
-                    f"The image is only {width}x{height} pixels; at least "
-                    f"{MIN_SIDE}x{MIN_SIDE} is needed."
-                )
+            _check_size(*image.size, max_pixels=max_pixels)
             if draft_size and image.format == "JPEG":
                 image.draft("L", (draft_size, draft_size))
             image.load()
@@ -60,10 +94,10 @@ def decode_image(
     except ImageError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageError("The file is not a readable JPEG or PNG image.") from None
+        raise ImageError("The file is not a readable JPEG, PNG or DICOM image.") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"The image file is damaged or truncated ({exc}).") from None
-    return to_grayscale(image)
+    return to_grayscale(image), source_format
 
 
 def to_grayscale(image: Image.Image) -> Image.Image:

@@ -19,18 +19,29 @@ import numpy as np
 from PIL import Image
 
 from mlcore.card import ArtifactError, ModelCard, model_path, read_card
+from mlcore.gradcam import class_activation_map, gradcam_model
 from mlcore.imaging import DEFAULT_MAX_PIXELS, decode_image, to_model_input
+from mlcore.model import LAST_CONV_LAYER
+from mlcore.ood import FeatureGaussian, features_and_logits_model
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Prediction:
-    predicted_class: str
+    """The model's answer for one image.
+
+    ``recognised`` is False when the image's features lie beyond the artifact's
+    out-of-distribution cut-off: then ``predicted_class`` is None and no verdict is given.
+    """
+
+    predicted_class: str | None
     pneumonia_probability: float
     threshold: float
     model_version: str
     inference_ms: float
+    recognised: bool = True
+    ood_score: float | None = None
 
 
 class Predictor:
@@ -40,6 +51,9 @@ class Predictor:
         self.model_dir = Path(model_dir)
         self._lock = threading.Lock()
         self._model = None
+        self._scorer = None  # the model with pooled features as a second output
+        self._gate: FeatureGaussian | None = None
+        self._gradcam = None
         self._card: ModelCard | None = None
 
     @property
@@ -61,9 +75,12 @@ class Predictor:
         try:
             import keras
 
-            self._model = keras.saving.load_model(model_path(self.model_dir), compile=False)
+            model = keras.saving.load_model(model_path(self.model_dir), compile=False)
+            gate = FeatureGaussian.load(self.model_dir)
+            self._scorer = features_and_logits_model(model) if gate else None
         except Exception as exc:  # any failure to load is the same problem for the caller
             raise ArtifactError(f"The model in {self.model_dir} cannot be loaded: {exc}") from exc
+        self._model, self._gate = model, gate
         logger.info(
             "Loaded model %s from %s in %.1f s",
             card.version,
@@ -87,20 +104,41 @@ class Predictor:
         with self._lock:
             self._load_locked()
             started = time.perf_counter()
-            logits = np.asarray(self._model(batch, training=False), dtype=np.float64)
+            if self._scorer is not None:
+                features, logits = self._scorer(batch, training=False)
+                distances = self._gate.distance(np.asarray(features))
+            else:
+                logits, distances = self._model(batch, training=False), None
+            logits = np.asarray(logits, dtype=np.float64).reshape(-1)
             elapsed_ms = (time.perf_counter() - started) * 1000.0
-        probabilities = 1.0 / (1.0 + np.exp(-logits.reshape(-1) / card.temperature))
-        per_image_ms = elapsed_ms / len(arrays)
-        return [
-            Prediction(
-                predicted_class=card.class_names[int(p >= card.threshold)],
-                pneumonia_probability=float(p),
-                threshold=card.threshold,
-                model_version=card.version,
-                inference_ms=per_image_ms,
+        probabilities = 1.0 / (1.0 + np.exp(-logits / card.temperature))
+        predictions = []
+        for index, probability in enumerate(probabilities):
+            distance = None if distances is None else float(distances[index])
+            recognised = distance is None or distance <= self._gate.threshold
+            predictions.append(
+                Prediction(
+                    predicted_class=(
+                        card.class_names[int(probability >= card.threshold)] if recognised else None
+                    ),
+                    pneumonia_probability=float(probability),
+                    threshold=card.threshold,
+                    model_version=card.version,
+                    inference_ms=elapsed_ms / len(arrays),
+                    recognised=recognised,
+                    ood_score=distance,
+                )
             )
-            for p in probabilities
-        ]
+        return predictions
+
+    def heatmap(self, array: np.ndarray, *, towards_pneumonia: bool) -> np.ndarray:
+        """Grad-CAM map (H, W) in 0..1 for one preprocessed image."""
+        layer = self.card.extra.get("last_conv_layer", LAST_CONV_LAYER)
+        with self._lock:
+            self._load_locked()
+            if self._gradcam is None:
+                self._gradcam = gradcam_model(self._model, layer)
+            return class_activation_map(self._gradcam, array, towards_pneumonia=towards_pneumonia)
 
     def predict_bytes(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Prediction:
         return self.predict_arrays([self.preprocess(data, max_pixels=max_pixels)])[0]

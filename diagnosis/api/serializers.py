@@ -8,14 +8,17 @@ from diagnosis.models import Scan
 class ScanSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:scan-detail")
     owner = serializers.CharField(source="owner.get_username", read_only=True)
+    predicted_class = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
+    heatmap_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Scan
         fields = [
             "id",
             "url",
+            "status",
             "predicted_class",
             "pneumonia_probability",
             "threshold",
@@ -25,15 +28,27 @@ class ScanSerializer(serializers.ModelSerializer):
             "owner",
             "image_url",
             "thumbnail_url",
+            "heatmap_url",
             "image_width",
             "image_height",
+            "source_format",
+            "dicom_tags",
+            "notes",
             "inference_ms",
+            "ood_score",
         ]
         read_only_fields = fields
 
     def _file_url(self, scan: Scan, kind: str) -> str:
         path = reverse(f"api:scan-{kind}", args=[scan.pk])
         return self.context["request"].build_absolute_uri(path)
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
+    )
+    def get_predicted_class(self, scan: Scan) -> str | None:
+        """None when the image was not recognised as a chest X-ray."""
+        return scan.predicted_class or None
 
     @extend_schema_field(serializers.URLField())
     def get_image_url(self, scan: Scan) -> str:
@@ -43,25 +58,60 @@ class ScanSerializer(serializers.ModelSerializer):
     def get_thumbnail_url(self, scan: Scan) -> str:
         return self._file_url(scan, "thumbnail")
 
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_heatmap_url(self, scan: Scan) -> str | None:
+        """Computed on first request; None when the image was not recognised."""
+        return self._file_url(scan, "heatmap") if scan.is_recognised else None
+
 
 class ScanUploadSerializer(serializers.Serializer):
-    image = serializers.FileField(help_text="A chest X-ray, JPEG or PNG.")
+    image = serializers.FileField(help_text="A chest X-ray: JPEG, PNG or DICOM.")
 
 
-class ScanFilterSerializer(serializers.Serializer):
-    predicted_class = serializers.ChoiceField(
-        choices=Scan.PredictedClass.choices, required=False, allow_blank=True
+class BatchUploadSerializer(serializers.Serializer):
+    images = serializers.ListField(
+        child=serializers.FileField(),
+        allow_empty=False,
+        help_text="Several chest X-rays (repeat the `images` field), analysed in one batch.",
     )
 
 
+class RejectedFileSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    detail = serializers.CharField()
+
+
+class BatchResultSerializer(serializers.Serializer):
+    scans = ScanSerializer(many=True)
+    rejected = RejectedFileSerializer(many=True)
+
+
+class ExportRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    uploaded_at = serializers.DateTimeField()
+    original_filename = serializers.CharField()
+    status = serializers.ChoiceField(choices=Scan.Status.choices)
+    predicted_class = serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
+    pneumonia_probability = serializers.FloatField(allow_null=True)
+    threshold = serializers.FloatField()
+    model_version = serializers.CharField()
+
+
 class LegacyPredictUploadSerializer(serializers.Serializer):
-    image_file = serializers.FileField(help_text="A chest X-ray, JPEG or PNG.")
+    image_file = serializers.FileField(help_text="A chest X-ray: JPEG, PNG or DICOM.")
 
 
 class LegacyPredictionSerializer(serializers.Serializer):
-    predicted_class = serializers.ChoiceField(choices=Scan.PredictedClass.choices)
-    pneumonia_probability = serializers.FloatField(min_value=0.0, max_value=1.0)
+    predicted_class = serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
+    pneumonia_probability = serializers.FloatField(min_value=0.0, max_value=1.0, allow_null=True)
     id = serializers.IntegerField(help_text="The scan recorded in the caller's history.")
+
+    def to_representation(self, scan: Scan) -> dict:
+        return {
+            "predicted_class": scan.predicted_class or None,
+            "pneumonia_probability": scan.pneumonia_probability,
+            "id": scan.pk,
+        }
 
 
 class ErrorSerializer(serializers.Serializer):

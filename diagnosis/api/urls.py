@@ -3,7 +3,7 @@ from django.urls import path
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from diagnosis.api.views import ScanViewSet
+from diagnosis.api.views import ModelCardView, ScanViewSet
 
 app_name = "api"
 
@@ -13,6 +13,7 @@ router.register("scans", ScanViewSet, basename="scan")
 urlpatterns = [
     *router.urls,
     path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("model/", ModelCardView.as_view(), name="model"),
 ]
 
 # The API authenticates by itself (session or token) and answers 401/403 as JSON,

@@ -1,32 +1,51 @@
-"""REST API: thin, on the same services and selectors as the pages."""
+"""REST API: thin, on the same services, selectors and filters as the pages."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
-from django.http import FileResponse
+from django.http import FileResponse, Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from diagnosis.api.serializers import (
+    BatchResultSerializer,
+    BatchUploadSerializer,
     ErrorSerializer,
+    ExportRowSerializer,
     LegacyPredictionSerializer,
     LegacyPredictUploadSerializer,
-    ScanFilterSerializer,
     ScanSerializer,
     ScanUploadSerializer,
 )
+from diagnosis.exports import csv_lines, export_rows
+from diagnosis.forms import RESULT_CHOICES, SORT_CHOICES, HistoryFilterForm
+from diagnosis.ml import NO_MODEL_HELP, current_card
+from diagnosis.model_card import card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
 from diagnosis.selectors import scan_list, scans_deletable_by
-from diagnosis.services import scan_create, scan_delete
+from diagnosis.services import scan_create, scan_create_many, scan_delete, scan_heatmap
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
+PNG = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+FILTER_PARAMETERS = [
+    OpenApiParameter("q", description="Part of the file name"),
+    OpenApiParameter(
+        "predicted_class",
+        enum=[value for value, _ in RESULT_CHOICES if value],
+        description="Result",
+    ),
+    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Uploaded on or after"),
+    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Uploaded on or before"),
+    OpenApiParameter("sort", enum=[value for value, _ in SORT_CHOICES], description="Order"),
+]
 
 
 @extend_schema(tags=["scans"])
@@ -46,26 +65,23 @@ class ScanViewSet(
             return Scan.objects.none()
         if self.action == "destroy":
             return scans_deletable_by(self.request.user)
-        filters = ScanFilterSerializer(data=self.request.query_params)
-        filters.is_valid(raise_exception=True)
-        return scan_list(
-            self.request.user, predicted_class=filters.validated_data.get("predicted_class")
-        )
+        filters = HistoryFilterForm(self.request.query_params)
+        if not filters.is_valid():
+            raise ValidationError(filters.errors)
+        return scan_list(self.request.user, filters.filters())
 
-    @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "predicted_class", enum=Scan.PredictedClass.values, description="Only this result"
-            )
-        ]
-    )
+    @extend_schema(parameters=FILTER_PARAMETERS)
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
         request={"multipart/form-data": ScanUploadSerializer},
         responses={201: ScanSerializer, **ERRORS},
-        description="Upload a chest X-ray (field `image`); the prediction is stored as a scan.",
+        description=(
+            "Upload a chest X-ray (field `image`). 201 with the scan; an image not "
+            "recognised as a chest X-ray is stored with status `not_recognised` and "
+            "`predicted_class` null."
+        ),
     )
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
@@ -74,24 +90,81 @@ class ScanViewSet(
         body = ScanSerializer(scan, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(
+        request={"multipart/form-data": BatchUploadSerializer},
+        responses={201: BatchResultSerializer, **ERRORS},
+        description=(
+            "Several X-rays in one request (repeat the field `images`), predicted in one "
+            "batch. Each file succeeds or fails on its own: 201 when at least one was "
+            "stored, 400 when none was; `rejected` says why for each bad file."
+        ),
+    )
+    @action(detail=False, methods=["post"])
+    def batch(self, request: Request) -> Response:
+        upload = BatchUploadSerializer(data=request.data)
+        upload.is_valid(raise_exception=True)
+        result = scan_create_many(
+            owner=request.user, uploaded_files=upload.validated_data["images"]
+        )
+        body = BatchResultSerializer(result, context=self.get_serializer_context()).data
+        code = status.HTTP_201_CREATED if result.scans else status.HTTP_400_BAD_REQUEST
+        return Response(body, status=code)
+
+    @extend_schema(
+        parameters=[
+            *FILTER_PARAMETERS,
+            OpenApiParameter("as", enum=["json", "csv"], description="json (default) or csv"),
+        ],
+        responses={200: ExportRowSerializer(many=True)},
+        description="The whole filtered history, unpaginated, as JSON or CSV.",
+    )
+    @action(detail=False, methods=["get"])
+    def export(self, request: Request) -> Response | StreamingHttpResponse:
+        rows = export_rows(self.get_queryset())
+        if request.query_params.get("as") == "csv":
+            response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")
+            response["Content-Disposition"] = 'attachment; filename="scans.csv"'
+            return response
+        return Response(list(rows))
+
     def perform_destroy(self, instance: Scan) -> None:
         scan_delete(scan=instance)
 
-    @extend_schema(
-        responses={(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer},
-        description="The stored X-ray, re-encoded as grayscale PNG.",
-    )
+    @extend_schema(responses=PNG, description="The stored X-ray, re-encoded as grayscale PNG.")
     @action(detail=True, methods=["get"])
     def image(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "image")
 
-    @extend_schema(
-        responses={(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer},
-        description="A small PNG thumbnail of the stored X-ray.",
-    )
+    @extend_schema(responses=PNG, description="A small PNG thumbnail of the stored X-ray.")
     @action(detail=True, methods=["get"])
     def thumbnail(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "thumbnail")
+
+    @extend_schema(
+        responses={**PNG, 503: ErrorSerializer},
+        description="The Grad-CAM overlay (computed on the first request, then kept).",
+    )
+    @action(detail=True, methods=["get"])
+    def heatmap(self, request: Request, pk: str) -> FileResponse:
+        scan = self.get_object()
+        if not scan.is_recognised:
+            raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
+        return stored_file_response(scan_heatmap(scan=scan), "heatmap")
+
+
+@extend_schema(tags=["model"])
+class ModelCardView(APIView):
+    """The active model: version, threshold, metrics, data and limitations."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: ErrorSerializer})
+    def get(self, request: Request) -> Response:
+        summary = card_summary(current_card())
+        if summary is None:
+            return Response(
+                {"detail": NO_MODEL_HELP},
+                status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            )
+        return Response(summary)
 
 
 @extend_schema(tags=["compatibility"])

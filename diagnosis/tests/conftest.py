@@ -10,9 +10,8 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from diagnosis.models import Scan
-from diagnosis.tests.images import xray_png
-from diagnosis.tests.tiny_model import build_tiny_artifact
 from mlcore.inference import forget_predictors
+from mlcore.testing import build_tiny_artifact, xray_png
 
 
 @pytest.fixture(scope="session")

@@ -5,8 +5,7 @@ from rest_framework.test import APIClient
 
 from diagnosis.models import Scan
 from diagnosis.tests.conftest import stored_files
-from diagnosis.tests.images import xray_png
-from diagnosis.tests.tiny_model import TINY_VERSION
+from mlcore.testing import TINY_VERSION, xray_png
 
 SCANS = reverse("api:scan-list")
 
@@ -109,7 +108,7 @@ def test_non_image_is_400_and_leaves_nothing(alice_api, model, settings):
     response = post_image(alice_api, name="evil.png", content=b"<html><script>alert(1)</script>")
 
     assert response.status_code == 400
-    assert "not a readable JPEG or PNG" in response.json()["detail"]
+    assert "not a readable JPEG, PNG or DICOM" in response.json()["detail"]
     assert not Scan.objects.exists()
     assert stored_files(settings.MEDIA_ROOT) == []
 

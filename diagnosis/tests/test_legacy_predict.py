@@ -2,7 +2,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from diagnosis.models import Scan
-from diagnosis.tests.images import xray_png
+from mlcore.testing import xray_png
 
 URL = "/pneumonia/predict"
 

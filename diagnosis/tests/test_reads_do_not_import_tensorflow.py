@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from diagnosis.tests.images import xray_png
+from mlcore.testing import xray_png
 
 ROOT = Path(__file__).resolve().parents[2]
 

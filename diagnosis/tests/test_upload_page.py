@@ -3,8 +3,7 @@ from django.urls import reverse
 
 from diagnosis.models import Scan
 from diagnosis.tests.conftest import stored_files
-from diagnosis.tests.images import xray_jpeg, xray_png
-from diagnosis.tests.tiny_model import TINY_VERSION
+from mlcore.testing import TINY_VERSION, xray_jpeg, xray_png
 
 UPLOAD = reverse("diagnosis:upload")
 
@@ -46,7 +45,7 @@ def test_non_image_is_rejected_and_leaves_nothing(alice_client, model, settings)
     response = alice_client.post(UPLOAD, {"image": upload})
 
     assert response.status_code == 400
-    assert "not a readable JPEG or PNG" in response.content.decode()
+    assert "not a readable JPEG, PNG or DICOM" in response.content.decode()
     assert not Scan.objects.exists()
     assert stored_files(settings.MEDIA_ROOT) == []
 

@@ -60,8 +60,8 @@ def test_jpeg_draft_decodes_large_images_smaller_but_not_below_the_asked_size():
     ("data", "message"),
     [
         (b"", "empty"),
-        (b"GIF89a not really", "not a readable JPEG or PNG"),
-        (b"%PDF-1.4 hello", "not a readable JPEG or PNG"),
+        (b"GIF89a not really", "not a readable JPEG, PNG or DICOM"),
+        (b"%PDF-1.4 hello", "not a readable JPEG, PNG or DICOM"),
     ],
 )
 def test_unreadable_bytes_raise_one_clear_error(data, message):

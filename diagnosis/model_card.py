@@ -1,0 +1,74 @@
+"""What the model card page and `GET /api/model/` tell about the active model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from mlcore.card import ModelCard
+
+PLOT_NAMES = ("roc", "confusion", "reliability")
+METRIC_NAMES = ("accuracy", "sensitivity", "specificity", "precision", "f1", "roc_auc")
+SPLIT_LABELS = {
+    "val": "Validation (carved from train/ by patient)",
+    "test": "Test (official test split, public half)",
+}
+INTENDED_USE = (
+    "Research and triage support: flagging chest X-rays that may show pneumonia for a "
+    "clinician's review. Not a diagnosis and not a medical device."
+)
+LIMITATIONS = (
+    "Trained on the Kermany et al. (2018) dataset: pediatric patients aged 1 to 5 years, "
+    "frontal chest X-rays from one hospital (Guangzhou Women and Children's Medical Center), "
+    "labels by two physicians (a third checked the evaluation set). Adults, other hospitals, "
+    "other devices and lateral views are outside what it was trained on; images that look "
+    "unlike its training data are flagged 'not recognised' instead of answered."
+)
+
+
+def metric_rows(card: ModelCard) -> list[dict[str, Any]]:
+    """One row per evaluated split: at the chosen threshold, then at 0.5."""
+    rows = []
+    for split, label in SPLIT_LABELS.items():
+        metrics = card.metrics.get(split)
+        if not isinstance(metrics, dict):
+            continue
+        for suffix, values in (("", metrics), (" at 0.5", metrics.get("at_0.5"))):
+            if isinstance(values, dict):
+                rows.append(
+                    {
+                        "split": label + suffix,
+                        "n": values.get("n"),
+                        **{name: values.get(name) for name in METRIC_NAMES},
+                        "confusion_matrix": values.get("confusion_matrix"),
+                    }
+                )
+    return rows
+
+
+def card_summary(card: ModelCard | None) -> dict[str, Any] | None:
+    """Plain data (JSON-ready) about the active model, or None without a model."""
+    if card is None:
+        return None
+    return {
+        "version": card.version,
+        "backbone": card.backbone,
+        "input_size": card.input_size,
+        "parameters": card.parameters,
+        "created_at": card.created_at,
+        "class_names": list(card.class_names),
+        "threshold": card.threshold,
+        "threshold_rule": card.threshold_rule,
+        "temperature": card.temperature,
+        "histogram_equalisation": card.equalize,
+        "calibration": card.metrics.get("calibration", {}),
+        "metrics": metric_rows(card),
+        "data": card.data,
+        "training": {
+            key: card.training[key]
+            for key in ("fit_minutes", "total_minutes", "epochs_run", "best_epoch")
+            if key in card.training
+        },
+        "out_of_distribution": card.extra.get("ood"),
+        "intended_use": INTENDED_USE,
+        "limitations": LIMITATIONS,
+    }

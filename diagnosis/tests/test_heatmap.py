@@ -1,0 +1,63 @@
+import io
+
+import numpy as np
+from django.urls import reverse
+from PIL import Image
+
+from diagnosis.models import Scan
+
+
+def png_array(response) -> np.ndarray:
+    data = b"".join(response.streaming_content)
+    return np.asarray(Image.open(io.BytesIO(data)))
+
+
+def test_heatmap_is_computed_on_first_view_then_kept(alice_client, alice, make_scan):
+    scan = make_scan(alice, opaque=True)
+    assert not scan.heatmap
+    url = reverse("diagnosis:scan-file", kwargs={"pk": scan.pk, "kind": "heatmap"})
+
+    first = alice_client.get(url)
+    assert first.status_code == 200
+    assert first["Content-Type"] == "image/png"
+    overlay = png_array(first)
+    assert overlay.shape == (96, 96, 3)  # the stored image's size, in colour
+    assert overlay.std() > 1.0
+
+    stored = Scan.objects.get(pk=scan.pk).heatmap.name
+    assert stored.endswith("_heatmap.png")
+    again = alice_client.get(url)
+    assert np.array_equal(png_array(again), overlay)
+    assert Scan.objects.get(pk=scan.pk).heatmap.name == stored
+
+
+def test_api_gives_heatmap_url_that_works_with_a_token(alice_api, alice, make_scan):
+    scan = make_scan(alice)
+    body = alice_api.get(reverse("api:scan-detail", args=[scan.pk])).json()
+
+    assert body["heatmap_url"].endswith(f"/api/scans/{scan.pk}/heatmap/")
+    response = alice_api.get(body["heatmap_url"])
+    assert response.status_code == 200
+    assert png_array(response).ndim == 3
+
+
+def test_detail_page_offers_the_toggle(alice_client, alice, make_scan):
+    scan = make_scan(alice)
+    text = alice_client.get(scan.get_absolute_url()).content.decode()
+
+    assert 'id="show-heatmap"' in text
+    assert reverse("diagnosis:scan-file", kwargs={"pk": scan.pk, "kind": "heatmap"}) in text
+
+
+def test_deleting_a_scan_removes_its_heatmap(
+    alice_client, alice, make_scan, settings, django_capture_on_commit_callbacks
+):
+    from diagnosis.tests.conftest import stored_files
+
+    scan = make_scan(alice)
+    alice_client.get(reverse("diagnosis:scan-file", kwargs={"pk": scan.pk, "kind": "heatmap"}))
+    assert len(stored_files(settings.MEDIA_ROOT)) == 3
+
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("diagnosis:scan-delete", args=[scan.pk]))
+    assert stored_files(settings.MEDIA_ROOT) == []

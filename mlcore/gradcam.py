@@ -1,0 +1,58 @@
+"""Grad-CAM: which regions of the X-ray pushed the model towards its answer.
+
+Selvaraju et al. 2017: the gradient of the logit with respect to the last convolutional
+feature map, averaged per channel, weights that map's channels; the ReLU of the sum,
+upsampled to the image, is the heatmap.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+from PIL import Image
+
+OVERLAY_ALPHA = 0.5
+COLORMAP = "jet"
+
+
+def gradcam_model(model, layer_name: str):
+    """The classifier with the feature map of ``layer_name`` as a second output."""
+    import keras
+
+    return keras.Model(model.input, [model.get_layer(layer_name).output, model.output])
+
+
+def class_activation_map(grad_model, array: np.ndarray, *, towards_pneumonia: bool) -> np.ndarray:
+    """A (H, W) map in 0..1 for one preprocessed image of shape (H, W, 1)."""
+    import tensorflow as tf
+
+    batch = tf.convert_to_tensor(array[np.newaxis], dtype=tf.float32)
+    with tf.GradientTape() as tape:
+        feature_map, logit = grad_model(batch, training=False)
+        target = logit[:, 0] if towards_pneumonia else -logit[:, 0]
+    gradients = tape.gradient(target, feature_map)
+    weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+    cam = tf.nn.relu(tf.reduce_sum(feature_map * weights, axis=-1))[0].numpy()
+    if cam.max() > 0:
+        cam = cam / cam.max()
+    height, width = array.shape[:2]
+    resized = Image.fromarray((cam * 255).astype(np.uint8)).resize(
+        (width, height), Image.Resampling.BILINEAR
+    )
+    return np.asarray(resized, dtype=np.float32) / 255.0
+
+
+def overlay_png(image: Image.Image, cam: np.ndarray, *, alpha: float = OVERLAY_ALPHA) -> bytes:
+    """The map in colour over the grayscale X-ray, as PNG bytes at the image's size."""
+    from matplotlib import colormaps
+
+    heat = Image.fromarray((cam * 255).astype(np.uint8)).resize(
+        image.size, Image.Resampling.BILINEAR
+    )
+    colours = colormaps[COLORMAP](np.asarray(heat, dtype=np.float32) / 255.0)[..., :3]
+    base = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
+    blended = (1 - alpha) * base + alpha * colours
+    buffer = io.BytesIO()
+    Image.fromarray((blended * 255).round().astype(np.uint8), mode="RGB").save(buffer, "PNG")
+    return buffer.getvalue()

@@ -1,0 +1,149 @@
+"""Is this a chest X-ray at all? A Mahalanobis gate on the model's pooled features.
+
+A classifier asked about a photo or a blank frame still answers "normal" or "pneumonia".
+At training time we fit a Gaussian to the pooled features (the input of the logit layer)
+of the training X-rays, and set the cut-off at a high percentile of the validation
+images' distances. At prediction time an image farther than the cut-off gets no verdict.
+
+Run on an existing artifact: ``python -m mlcore.ood --model DIR --data-dir PATH``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mlcore.card import ArtifactError, model_path, read_card, write_card
+
+logger = logging.getLogger(__name__)
+
+OOD_FILENAME = "ood.npz"
+DEFAULT_PERCENTILE = 99.5
+# Shrink the covariance towards its mean variance: a few thousand images cannot
+# estimate a well-conditioned covariance of hundreds of features on their own.
+SHRINKAGE = 0.1
+
+
+@dataclass
+class FeatureGaussian:
+    mean: np.ndarray
+    precision: np.ndarray
+    threshold: float = float("inf")
+
+    def distance(self, features: np.ndarray) -> np.ndarray:
+        """Mahalanobis distance of each row of ``features`` from the training mean."""
+        centred = np.asarray(features, dtype=np.float64) - self.mean
+        return np.sqrt(np.einsum("ij,jk,ik->i", centred, self.precision, centred).clip(0))
+
+    def save(self, model_dir: Path) -> Path:
+        path = Path(model_dir) / OOD_FILENAME
+        np.savez(path, mean=self.mean, precision=self.precision, threshold=self.threshold)
+        return path
+
+    @classmethod
+    def load(cls, model_dir: Path) -> FeatureGaussian | None:
+        path = Path(model_dir) / OOD_FILENAME
+        if not path.is_file():
+            return None
+        with np.load(path) as stored:
+            return cls(stored["mean"], stored["precision"], float(stored["threshold"]))
+
+
+def fit_gaussian(
+    train_features: np.ndarray,
+    val_features: np.ndarray,
+    *,
+    percentile: float = DEFAULT_PERCENTILE,
+    shrinkage: float = SHRINKAGE,
+) -> FeatureGaussian:
+    """Fit on training features; the cut-off is the validation distances' percentile."""
+    features = np.asarray(train_features, dtype=np.float64)
+    mean = features.mean(axis=0)
+    covariance = np.atleast_2d(np.cov(features, rowvar=False))
+    dims = covariance.shape[0]
+    target = np.trace(covariance) / dims
+    covariance = (1 - shrinkage) * covariance + shrinkage * target * np.eye(dims)
+    gaussian = FeatureGaussian(mean, np.linalg.pinv(covariance, hermitian=True))
+    gaussian.threshold = float(np.percentile(gaussian.distance(val_features), percentile))
+    return gaussian
+
+
+def features_and_logits_model(model):
+    """The classifier with a second output: the pooled features the logit is made from."""
+    import keras
+
+    from mlcore.model import LOGIT_LAYER
+
+    features = model.get_layer(LOGIT_LAYER).input
+    return keras.Model(model.input, [features, model.output])
+
+
+def batched_features(model, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+    """Pooled features of many images, in batches, without ``predict()``'s overhead."""
+    both = features_and_logits_model(model)
+    chunks = [
+        np.asarray(both(images[start : start + batch_size], training=False)[0])
+        for start in range(0, len(images), batch_size)
+    ]
+    return np.concatenate(chunks)
+
+
+def fit_for_artifact(
+    model_dir: Path,
+    train_images: np.ndarray,
+    val_images: np.ndarray,
+    *,
+    percentile: float = DEFAULT_PERCENTILE,
+    model=None,
+) -> FeatureGaussian:
+    """Fit the gate for the artifact in ``model_dir`` and record it in its card."""
+    import keras
+
+    card = read_card(model_dir)
+    model = model or keras.saving.load_model(model_path(model_dir), compile=False)
+    gaussian = fit_gaussian(
+        batched_features(model, train_images),
+        batched_features(model, val_images),
+        percentile=percentile,
+    )
+    gaussian.save(model_dir)
+    card.extra["ood"] = {
+        "file": OOD_FILENAME,
+        "method": "Mahalanobis distance of pooled features, covariance shrinkage "
+        f"{SHRINKAGE}, fitted on {len(train_images)} training images",
+        "threshold": gaussian.threshold,
+        "rule": f"{percentile} percentile of {len(val_images)} validation images' distances",
+    }
+    write_card(model_dir, card)
+    logger.info("Out-of-distribution cut-off %.2f (%s)", gaussian.threshold, card.extra["ood"])
+    return gaussian
+
+
+def main(argv: list[str] | None = None) -> int:
+    from mlcore.dataset import DatasetError, detect_layout, load_arrays, make_splits
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, required=True, help="artifact folder")
+    parser.add_argument("--data-dir", type=Path, required=True, help="Kaggle-layout folder")
+    parser.add_argument("--percentile", type=float, default=DEFAULT_PERCENTILE)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    try:
+        card = read_card(args.model)
+        splits = make_splits(detect_layout(args.data_dir), seed=int(card.training.get("seed", 42)))
+        train, _ = load_arrays(splits.train, card.input_size, equalize=card.equalize)
+        val, _ = load_arrays(splits.val, card.input_size, equalize=card.equalize)
+        fit_for_artifact(args.model, train, val, percentile=args.percentile)
+    except (ArtifactError, DatasetError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
