@@ -67,7 +67,8 @@ def xray_inputs(count: int, first_seed: int = 0) -> tuple[np.ndarray, np.ndarray
     images, labels = [], []
     for seed in range(first_seed, first_seed + count):
         opaque = seed % 2 == 1
-        picture = Image.fromarray(xray_array(64, opaque=opaque, seed=seed), mode="L")
+        size = (64, 96)[seed // 2 % 2]  # both sizes the tests upload
+        picture = Image.fromarray(xray_array(size, opaque=opaque, seed=seed), mode="L")
         images.append(to_model_input(picture, TINY_SIZE))
         labels.append(float(opaque))
     return np.stack(images), np.array(labels)
@@ -78,20 +79,23 @@ def build_tiny_artifact(model_dir: Path) -> Path:
     import keras
 
     keras.utils.set_random_seed(7)
-    images, labels = xray_inputs(64)
+    images, labels = xray_inputs(128)
     inputs = keras.Input((TINY_SIZE, TINY_SIZE, 1))
     x = keras.layers.Conv2D(8, 3, activation="relu", padding="same")(inputs)
     x = keras.layers.MaxPooling2D()(x)
     x = keras.layers.Conv2D(16, 3, activation="relu", padding="same")(x)
     x = keras.layers.Activation("linear", name=LAST_CONV_LAYER)(x)
-    x = keras.layers.GlobalAveragePooling2D(name="pool")(x)
+    # Mean and max pooling: a richer feature vector for the out-of-distribution gate.
+    x = keras.layers.Concatenate(name="pool")(
+        [keras.layers.GlobalAveragePooling2D()(x), keras.layers.GlobalMaxPooling2D()(x)]
+    )
     outputs = keras.layers.Dense(1, name=LOGIT_LAYER)(x)
     model = keras.Model(inputs, outputs)
     model.compile(
         optimizer=keras.optimizers.Adam(0.02),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
     )
-    model.fit(images, labels, epochs=25, batch_size=16, verbose=0)
+    model.fit(images, labels, epochs=30, batch_size=16, verbose=0)
     model_dir.mkdir(parents=True, exist_ok=True)
     model.save(model_path(model_dir))
     write_card(
@@ -109,6 +113,6 @@ def build_tiny_artifact(model_dir: Path) -> Path:
     )
     # The cut-off at the largest validation distance: generated X-rays vary less than real ones.
     fit_for_artifact(
-        model_dir, images, xray_inputs(32, first_seed=1000)[0], percentile=100.0, model=model
+        model_dir, images, xray_inputs(64, first_seed=1000)[0], percentile=100.0, model=model
     )
     return model_dir
