@@ -6,7 +6,8 @@ import io
 import logging
 import unicodedata
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
@@ -23,7 +24,7 @@ from diagnosis.models import Scan
 from mlcore.card import ArtifactError
 from mlcore.gradcam import overlay_png
 from mlcore.imaging import DecodedUpload, ImageError, decode_image, decode_upload
-from mlcore.inference import Prediction, Predictor
+from mlcore.inference import ModelBusy, Prediction, Predictor
 
 logger = logging.getLogger(__name__)
 
@@ -73,11 +74,22 @@ def _png_bytes(image: Image.Image, longest_side: int) -> bytes:
 
 def _predictor_with_card() -> Predictor:
     predictor = current_predictor()
-    try:
+    with _model_errors():
         predictor.card  # noqa: B018 - reading the card is the check
-    except ArtifactError as exc:
-        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
     return predictor
+
+
+@contextmanager
+def _model_errors() -> Iterator[None]:
+    """The model's failures as ModelUnavailable (HTTP 503) with what to do about them."""
+    try:
+        yield
+    except ModelBusy as exc:
+        logger.warning("Model busy: %s", exc)
+        raise ModelUnavailable(f"The model is busy ({exc}); try again in a moment.") from exc
+    except ArtifactError as exc:
+        logger.error("Prediction impossible: %s", exc)
+        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
 
 
 @dataclass
@@ -122,6 +134,7 @@ def scan_create_many(
             decoded = decode_upload(
                 _read_upload(upload),
                 max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
+                max_aspect_ratio=settings.PNEUMO_MAX_ASPECT_RATIO,
                 draft_size=draft_size,
             )
         except (UploadRejected, ImageError) as exc:
@@ -130,13 +143,11 @@ def scan_create_many(
             accepted.append((upload, decoded))
     if not accepted:
         return result
-    try:
+    with _model_errors():
         predictions = predictor.predict_arrays(
-            [predictor.prepare(decoded.image) for _, decoded in accepted]
+            [predictor.prepare(decoded.image) for _, decoded in accepted],
+            timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
-    except ArtifactError as exc:
-        logger.error("Prediction impossible: %s", exc)
-        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
     for (upload, decoded), prediction in zip(accepted, predictions, strict=True):
         result.scans.append(_store_scan(owner, upload, decoded, prediction))
     return result
@@ -210,10 +221,12 @@ def scan_heatmap(*, scan: Scan) -> Scan:
     predictor = _predictor_with_card()
     with scan.image.open("rb") as handle:
         image = decode_image(handle.read(), max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS)
-    try:
-        cam = predictor.heatmap(predictor.prepare(image), towards_pneumonia=scan.is_pneumonia)
-    except ArtifactError as exc:
-        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
+    with _model_errors():
+        cam = predictor.heatmap(
+            predictor.prepare(image),
+            towards_pneumonia=scan.is_pneumonia,
+            timeout=settings.PNEUMO_PREDICT_TIMEOUT,
+        )
     name = scan.image.name.replace("_image.png", "_heatmap.png")
     scan.heatmap.save(name, ContentFile(overlay_png(image, cam)), save=False)
     try:
@@ -230,3 +243,31 @@ def scan_delete(*, scan: Scan) -> None:
     with transaction.atomic():
         scan.delete()
         transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
+@dataclass
+class StorageAudit:
+    orphan_files: list[str] = field(default_factory=list)
+    broken_scans: dict[int, list[str]] = field(default_factory=dict)
+
+
+def storage_audit() -> StorageAudit:
+    """Files under scans/ that no scan refers to; scans whose image or thumbnail is gone."""
+    known: set[str] = set()
+    audit = StorageAudit()
+    for scan_id, *names in Scan.objects.values_list("pk", "image", "thumbnail", "heatmap"):
+        known.update(name for name in names if name)
+        missing = [name for name in names[:2] if not default_storage.exists(name)]
+        if missing:
+            audit.broken_scans[scan_id] = missing
+    _, files = default_storage.listdir("scans") if default_storage.exists("scans") else ([], [])
+    audit.orphan_files = sorted(f"scans/{name}" for name in files if f"scans/{name}" not in known)
+    return audit
+
+
+def storage_repair(audit: StorageAudit) -> None:
+    """Delete what the audit found: orphan files, and scans that lost their image."""
+    for name in audit.orphan_files:
+        default_storage.delete(name)
+    for scan in Scan.objects.filter(pk__in=audit.broken_scans):
+        scan_delete(scan=scan)

@@ -20,7 +20,8 @@ from mlcore.dicom import is_dicom, render_dicom
 # Formats accepted by content, never by file name or Content-Type.
 ACCEPTED_FORMATS = ("JPEG", "PNG")
 DEFAULT_MAX_PIXELS = 40_000_000
-MIN_SIDE = 32
+DEFAULT_MAX_ASPECT_RATIO = 4.0
+MIN_SIDE = 64
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
@@ -38,18 +39,49 @@ class DecodedUpload:
     notes: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Limits:
+    max_pixels: int = DEFAULT_MAX_PIXELS
+    max_aspect_ratio: float = DEFAULT_MAX_ASPECT_RATIO
+
+    def check(self, width: int, height: int) -> None:
+        """Raise ImageError for images too large, too small or absurdly shaped."""
+        if width * height > self.max_pixels:
+            raise ImageError(
+                f"The image is {width}x{height} pixels, more than the limit of "
+                f"{self.max_pixels:,} pixels."
+            )
+        if min(width, height) < MIN_SIDE:
+            raise ImageError(
+                f"The image is only {width}x{height} pixels; at least {MIN_SIDE}x{MIN_SIDE} "
+                "is needed."
+            )
+        if max(width, height) / min(width, height) > self.max_aspect_ratio:
+            raise ImageError(
+                f"The image is {width}x{height} pixels: a chest X-ray is not more than "
+                f"{self.max_aspect_ratio:g} times wider than high or the other way round."
+            )
+
+
 def decode_upload(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = None
+    data: bytes,
+    *,
+    max_pixels: int = DEFAULT_MAX_PIXELS,
+    max_aspect_ratio: float = DEFAULT_MAX_ASPECT_RATIO,
+    draft_size: int | None = None,
 ) -> DecodedUpload:
-    """Decode JPEG, PNG or DICOM bytes (recognised by content) for display and prediction."""
+    """Decode JPEG, PNG or DICOM bytes (recognised by content) for display and prediction.
+
+    Multi-frame inputs (animated PNG, multi-frame DICOM) give their first frame, with a note.
+    """
+    limits = Limits(max_pixels, max_aspect_ratio)
     if not data:
         raise ImageError("The file is empty.")
     if is_dicom(data):
         rendered = render_dicom(data, max_pixels=max_pixels, error=ImageError)
-        _check_size(*rendered.image.size, max_pixels=max_pixels)
+        limits.check(*rendered.image.size)
         return DecodedUpload(rendered.image, "DICOM", rendered.tags, rendered.notes)
-    image, source_format = _decode_with_pillow(data, max_pixels=max_pixels, draft_size=draft_size)
-    return DecodedUpload(image, source_format)
+    return _decode_with_pillow(data, limits=limits, draft_size=draft_size)
 
 
 def decode_image(
@@ -63,20 +95,7 @@ def decode_image(
     return decode_upload(data, max_pixels=max_pixels, draft_size=draft_size).image
 
 
-def _check_size(width: int, height: int, *, max_pixels: int) -> None:
-    if width * height > max_pixels:
-        raise ImageError(
-            f"The image is {width}x{height} pixels, more than the limit of {max_pixels:,} pixels."
-        )
-    if min(width, height) < MIN_SIDE:
-        raise ImageError(
-            f"The image is only {width}x{height} pixels; at least {MIN_SIDE}x{MIN_SIDE} is needed."
-        )
-
-
-def _decode_with_pillow(
-    data: bytes, *, max_pixels: int, draft_size: int | None
-) -> tuple[Image.Image, str]:
+def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -86,18 +105,25 @@ def _decode_with_pillow(
                 raise ImageError(
                     f"Unsupported image format {source_format}: upload a JPEG, PNG or DICOM file."
                 )
-            _check_size(*image.size, max_pixels=max_pixels)
+            limits.check(*image.size)
+            notes = []
+            if getattr(image, "n_frames", 1) > 1:
+                notes.append(f"Animated image ({image.n_frames} frames): the first frame was used.")
             if draft_size and image.format == "JPEG":
                 image.draft("L", (draft_size, draft_size))
             image.load()
             image = ImageOps.exif_transpose(image)
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(
+            f"The image has more pixels than the limit of {limits.max_pixels:,} pixels."
+        ) from None
+    except UnidentifiedImageError:
         raise ImageError("The file is not a readable JPEG, PNG or DICOM image.") from None
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"The image file is damaged or truncated ({exc}).") from None
-    return to_grayscale(image), source_format
+    return DecodedUpload(to_grayscale(image), source_format, notes=notes)
 
 
 def to_grayscale(image: Image.Image) -> Image.Image:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +45,10 @@ class Prediction:
     ood_score: float | None = None
 
 
+class ModelBusy(RuntimeError):
+    """The model stayed busy with other requests for longer than the caller would wait."""
+
+
 class Predictor:
     """One model artifact, loaded on first use."""
 
@@ -64,8 +69,17 @@ class Predictor:
         return self._card
 
     def ensure_loaded(self) -> None:
-        with self._lock:
+        with self._locked(None):
             self._load_locked()
+
+    @contextmanager
+    def _locked(self, timeout: float | None) -> Iterator[None]:
+        if not self._lock.acquire(timeout=-1 if timeout is None else timeout):
+            raise ModelBusy(f"The model stayed busy for more than {timeout:g} s.")
+        try:
+            yield
+        finally:
+            self._lock.release()
 
     def _load_locked(self) -> None:
         if self._model is not None:
@@ -97,11 +111,16 @@ class Predictor:
         image = decode_image(data, max_pixels=max_pixels, draft_size=self.card.input_size)
         return self.prepare(image)
 
-    def predict_arrays(self, arrays: Sequence[np.ndarray]) -> list[Prediction]:
-        """One forward pass for a batch of preprocessed images."""
+    def predict_arrays(
+        self, arrays: Sequence[np.ndarray], *, timeout: float | None = None
+    ) -> list[Prediction]:
+        """One forward pass for a batch of preprocessed images.
+
+        ``timeout``: seconds to wait for the model if other threads are using it.
+        """
         card = self.card
         batch = np.stack(arrays).astype(np.float32)
-        with self._lock:
+        with self._locked(timeout):
             self._load_locked()
             started = time.perf_counter()
             if self._scorer is not None:
@@ -131,10 +150,12 @@ class Predictor:
             )
         return predictions
 
-    def heatmap(self, array: np.ndarray, *, towards_pneumonia: bool) -> np.ndarray:
+    def heatmap(
+        self, array: np.ndarray, *, towards_pneumonia: bool, timeout: float | None = None
+    ) -> np.ndarray:
         """Grad-CAM map (H, W) in 0..1 for one preprocessed image."""
         layer = self.card.extra.get("last_conv_layer", LAST_CONV_LAYER)
-        with self._lock:
+        with self._locked(timeout):
             self._load_locked()
             if self._gradcam is None:
                 self._gradcam = gradcam_model(self._model, layer)

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
+    "csp",
     "diagnosis",
 ]
 
@@ -82,7 +84,22 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns locked-out logins into a 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login lock-out: after this many failures for one username from one address.
+AXES_FAILURE_LIMIT = env_int("PNEUMO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_int("PNEUMO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+AXES_IPWARE_PROXY_COUNT = env_int("PNEUMO_PROXY_COUNT", 0)
 
 ROOT_URLCONF = "pneumosite.urls"
 WSGI_APPLICATION = "pneumosite.wsgi.application"
@@ -159,8 +176,16 @@ PNEUMO_MAX_BATCH_BYTES = env_int("PNEUMO_MAX_BATCH_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = max(PNEUMO_MAX_BATCH_FILES, 1)
 PNEUMO_DISPLAY_SIZE = env_int("PNEUMO_DISPLAY_SIZE", 1024)
 PNEUMO_THUMBNAIL_SIZE = env_int("PNEUMO_THUMBNAIL_SIZE", 160)
-# Uploads stream to disk above this size instead of being held in memory.
+PNEUMO_MAX_ASPECT_RATIO = float(env_str("PNEUMO_MAX_ASPECT_RATIO", "4"))
+# Seconds a request waits for the model (busy with other requests) before a 503.
+PNEUMO_PREDICT_TIMEOUT = float(env_str("PNEUMO_PREDICT_TIMEOUT", "30"))
+# Uploads stream to disk above this size instead of being held in memory, and no
+# handler keeps more than PNEUMO_MAX_UPLOAD_BYTES of one file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
+FILE_UPLOAD_HANDLERS = [
+    "diagnosis.uploads.CappedMemoryFileUploadHandler",
+    "diagnosis.uploads.CappedTemporaryFileUploadHandler",
+]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -172,6 +197,16 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "diagnosis.api.exceptions.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.ScopedRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env_str("PNEUMO_THROTTLE_ANON", "30/minute"),
+        "user": env_str("PNEUMO_THROTTLE_USER", "600/minute"),
+        "uploads": env_str("PNEUMO_THROTTLE_UPLOADS", "120/minute"),
+    },
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pneumonia screening API",
@@ -203,6 +238,20 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# No inline scripts anywhere (the API docs load their init script from a URL too).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 SESSION_COOKIE_HTTPONLY = True
 
 LOGGING = {

@@ -59,6 +59,12 @@ class ScanViewSet(
 
     serializer_class = ScanSerializer
     parser_classes = [MultiPartParser, FormParser]
+    UPLOAD_ACTIONS = ("create", "batch")
+
+    def get_throttles(self) -> list:
+        # Uploads cost a model run each: they get their own, tighter, rate.
+        self.throttle_scope = "uploads" if self.action in self.UPLOAD_ACTIONS else None
+        return super().get_throttles()
 
     def get_queryset(self) -> QuerySet[Scan]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -172,6 +178,7 @@ class LegacyPredictView(APIView):
     """The original FastAPI service's endpoint, kept for existing clients."""
 
     parser_classes = [MultiPartParser, FormParser]
+    throttle_scope = "uploads"
 
     @extend_schema(
         request={"multipart/form-data": LegacyPredictUploadSerializer},

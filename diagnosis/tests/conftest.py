@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -21,9 +22,10 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(autouse=True)
 def isolated_storage(settings, tmp_path: Path):
-    """Every test gets its own media folder and, by default, no model at all."""
+    """Every test gets its own media folder, no model at all by default, fresh throttles."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PNEUMO_MODEL_DIR = tmp_path / "no-model"
+    cache.clear()
     forget_predictors()
     yield
     forget_predictors()

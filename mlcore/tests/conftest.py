@@ -11,7 +11,7 @@ from PIL import Image
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "chest_xray"
 
 
-def write_image(path: Path, label: int, rng: np.random.Generator, size: int = 48) -> None:
+def write_image(path: Path, label: int, rng: np.random.Generator, size: int = 64) -> None:
     """Noise; pneumonia images get a bright patch (so a model can learn something)."""
     pixels = rng.normal(90, 25, (size, size))
     if label:

@@ -4,7 +4,14 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlcore.imaging import ImageError, decode_image, load_model_input, to_grayscale, to_model_input
+from mlcore.imaging import (
+    ImageError,
+    decode_image,
+    decode_upload,
+    load_model_input,
+    to_grayscale,
+    to_model_input,
+)
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -13,7 +20,7 @@ def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
     return buffer.getvalue()
 
 
-def gradient(width: int = 80, height: int = 60) -> np.ndarray:
+def gradient(width: int = 96, height: int = 72) -> np.ndarray:
     return np.tile(np.linspace(0, 255, width, dtype=np.uint8), (height, 1))
 
 
@@ -25,7 +32,7 @@ def test_any_8_bit_mode_becomes_grayscale(mode):
     image = decode_image(encode(source, fmt))
 
     assert image.mode == "L"
-    assert image.size == (80, 60)
+    assert image.size == (96, 72)
     row = np.asarray(image, dtype=int)[30]
     assert row[0] < 20 and row[-1] > 230
 
@@ -41,12 +48,12 @@ def test_16_bit_png_keeps_its_range_instead_of_clipping():
 
 
 def test_exif_orientation_is_applied():
-    source = Image.fromarray(gradient(80, 40), mode="L")
+    source = Image.fromarray(gradient(128, 64), mode="L")
     exif = Image.Exif()
     exif[0x0112] = 6  # rotate 90 degrees clockwise to display
     image = decode_image(encode(source, "JPEG", exif=exif.tobytes()))
 
-    assert image.size == (40, 80)
+    assert image.size == (64, 128)
 
 
 def test_jpeg_draft_decodes_large_images_smaller_but_not_below_the_asked_size():
@@ -87,6 +94,21 @@ def test_pixel_limit_and_minimum_size():
         decode_image(encode(Image.new("L", (300, 300))), max_pixels=50_000)
     with pytest.raises(ImageError, match="at least"):
         decode_image(encode(Image.new("L", (10, 300))))
+
+
+def test_absurd_aspect_ratio_is_refused():
+    with pytest.raises(ImageError, match="times wider than high"):
+        decode_image(encode(Image.new("L", (1000, 100))))
+
+
+def test_animated_png_gives_its_first_frame_with_a_note():
+    frames = [Image.new("L", (80, 80), value) for value in (200, 10, 10)]
+    data = encode(frames[0], "PNG", save_all=True, append_images=frames[1:])
+
+    decoded = decode_upload(data)
+
+    assert np.asarray(decoded.image).mean() == 200
+    assert decoded.notes == ["Animated image (3 frames): the first frame was used."]
 
 
 def test_model_input_shape_range_and_equalisation():
