@@ -23,8 +23,14 @@ def gradcam_model(model, layer_name: str):
     return keras.Model(model.input, [model.get_layer(layer_name).output, model.output])
 
 
-def class_activation_map(grad_model, array: np.ndarray, *, towards_pneumonia: bool) -> np.ndarray:
-    """A (H, W) map in 0..1 for one preprocessed image of shape (H, W, 1)."""
+def class_activation_map(
+    grad_model, array: np.ndarray, *, towards_pneumonia: bool, center_crop: float = 1.0
+) -> np.ndarray:
+    """A (H, W) map in 0..1 for one preprocessed image of shape (H, W, 1).
+
+    ``center_crop`` < 1: the model looks only at that central fraction of the image, so the
+    map covers that region and the border gets zero.
+    """
     import tensorflow as tf
 
     batch = tf.convert_to_tensor(array[np.newaxis], dtype=tf.float32)
@@ -37,10 +43,14 @@ def class_activation_map(grad_model, array: np.ndarray, *, towards_pneumonia: bo
     if cam.max() > 0:
         cam = cam / cam.max()
     height, width = array.shape[:2]
+    inner_h, inner_w = round(height * center_crop), round(width * center_crop)
     resized = Image.fromarray((cam * 255).astype(np.uint8)).resize(
-        (width, height), Image.Resampling.BILINEAR
+        (inner_w, inner_h), Image.Resampling.BILINEAR
     )
-    return np.asarray(resized, dtype=np.float32) / 255.0
+    full = np.zeros((height, width), dtype=np.float32)
+    top, left = (height - inner_h) // 2, (width - inner_w) // 2
+    full[top : top + inner_h, left : left + inner_w] = np.asarray(resized, np.float32) / 255.0
+    return full
 
 
 def overlay_png(image: Image.Image, cam: np.ndarray, *, alpha: float = OVERLAY_ALPHA) -> bytes:

@@ -159,7 +159,12 @@ class Predictor:
             self._load_locked()
             if self._gradcam is None:
                 self._gradcam = gradcam_model(self._model, layer)
-            return class_activation_map(self._gradcam, array, towards_pneumonia=towards_pneumonia)
+            return class_activation_map(
+                self._gradcam,
+                array,
+                towards_pneumonia=towards_pneumonia,
+                center_crop=float(self.card.extra.get("center_crop", 1.0)),
+            )
 
     def predict_bytes(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Prediction:
         return self.predict_arrays([self.preprocess(data, max_pixels=max_pixels)])[0]

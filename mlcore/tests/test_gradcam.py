@@ -38,3 +38,19 @@ def test_overlay_is_a_colour_png_of_the_image_size():
     assert overlay.mode == "RGB" and overlay.size == (60, 40)
     pixels = np.asarray(overlay, dtype=int)
     assert pixels.std() > 5
+
+
+@pytest.mark.slow
+def test_map_of_a_center_cropping_model_leaves_the_border_empty(tiny_artifact):
+    from mlcore.gradcam import class_activation_map, gradcam_model
+
+    predictor = Predictor(tiny_artifact)
+    predictor.ensure_loaded()
+    array = predictor.prepare(Image.fromarray(xray_array(64, opaque=True), mode="L"))
+    grad_model = gradcam_model(predictor._model, "last_conv")
+
+    cam = class_activation_map(grad_model, array, towards_pneumonia=True, center_crop=0.5)
+
+    assert cam.shape == (32, 32)
+    assert cam[:8].max() == 0 and cam[:, -8:].max() == 0
+    assert cam[8:24, 8:24].max() > 0
