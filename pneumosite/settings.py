@@ -161,7 +161,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 # Stored scans are private: MEDIA_ROOT is never served by URL, only through views
 # that check ownership (diagnosis.views.scan_file).
 MEDIA_ROOT = Path(env_str("PNEUMO_MEDIA_ROOT", str(VAR_DIR / "media")))
-MEDIA_URL = None
+# No URL route serves this prefix (Django's test live server is the only thing that would).
+MEDIA_URL = "/private-media-never-served/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

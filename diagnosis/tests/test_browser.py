@@ -1,0 +1,142 @@
+"""End to end in a real browser: Playwright drives Debian's Chromium against a live server.
+
+Screenshots of every page land in $PNEUMO_SCREENSHOT_DIR (default test-artifacts/screenshots).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+from pathlib import Path
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from diagnosis.models import Scan
+from mlcore.testing import xray_png
+
+CHROMIUM = Path(os.environ.get("PNEUMO_CHROMIUM", "/usr/bin/chromium"))
+SCREENSHOTS = Path(os.environ.get("PNEUMO_SCREENSHOT_DIR", "test-artifacts/screenshots"))
+# The browser runs an event loop in this thread; the ORM calls below are plain test code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+
+
+@pytest.fixture
+def browser_page(live_server, model, transactional_db):
+    from playwright.sync_api import sync_playwright
+
+    get_user_model().objects.create_user("alice", password="alice-password-1")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        yield page, live_server.url, errors
+        browser.close()
+
+
+def log_in(page, base: str) -> None:
+    page.goto(base + "/")
+    assert "/accounts/login/" in page.url
+    page.fill("#id_username", "alice")
+    page.fill("#id_password", "alice-password-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def test_upload_see_result_find_filter_and_delete(browser_page, tmp_path):
+    page, base, errors = browser_page
+    log_in(page, base)
+    page.screenshot(path=SCREENSHOTS / "upload.png", full_page=True)
+
+    xray = tmp_path / "hazy-lungs.png"
+    xray.write_bytes(xray_png(opaque=True))
+    page.set_input_files("#id_image", str(xray))
+    page.click("text=Analyse")
+    page.wait_for_url(re.compile(r".*/scans/\d+/$"))
+    assert page.inner_text("h1") == "Pneumonia"
+    assert "probability of pneumonia" in page.inner_text(".probability")
+    assert "hazy-lungs.png" in page.content()
+    page.screenshot(path=SCREENSHOTS / "detail.png", full_page=True)
+
+    page.click("#show-heatmap")
+    page.wait_for_function(
+        "() => { const i = document.getElementById('scan-image');"
+        " return i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
+    )
+    page.screenshot(path=SCREENSHOTS / "detail-heatmap.png", full_page=True)
+
+    page.click("text=History")
+    assert "hazy-lungs.png" in page.inner_text("table.history")
+    page.select_option("#id_predicted_class", "normal")
+    page.click("text=Apply")
+    assert "No scans match these filters" in page.inner_text("main")
+    page.select_option("#id_predicted_class", "pneumonia")
+    page.click("text=Apply")
+    assert "hazy-lungs.png" in page.inner_text("table.history")
+    page.screenshot(path=SCREENSHOTS / "history.png", full_page=True)
+
+    page.click("text=hazy-lungs.png")
+    page.click("text=Delete this scan")
+    page.screenshot(path=SCREENSHOTS / "confirm-delete.png", full_page=True)
+    page.click("button.danger")
+    page.wait_for_url(base + "/scans/")
+    assert "Deleted the scan of hazy-lungs.png" in page.inner_text("main")
+    assert not Scan.objects.exists()
+    assert errors == []
+
+
+def test_drag_and_drop_upload(browser_page):
+    page, base, errors = browser_page
+    log_in(page, base)
+    payload = base64.b64encode(xray_png(seed=5)).decode()
+
+    page.evaluate(
+        """(payload) => {
+            const bytes = Uint8Array.from(atob(payload), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], "dropped.png", {type: "image/png"}));
+            const zone = document.getElementById("dropzone");
+            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true}));
+            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true}));
+        }""",
+        payload,
+    )
+    assert page.inner_text("#dropzone-text") == "dropped.png"
+    page.click("text=Analyse")
+    page.wait_for_url(re.compile(r".*/scans/\d+/$"))
+    assert "dropped.png" in page.content()
+    assert errors == []
+
+
+def test_api_docs_work_offline(browser_page):
+    page, base, errors = browser_page
+    page.goto(base + "/api/docs/")
+    page.wait_for_selector("text=/api/scans/", timeout=20_000)
+    page.screenshot(path=SCREENSHOTS / "api-docs.png", full_page=False)
+    assert errors == []
