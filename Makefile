@@ -7,7 +7,7 @@ LOCAL_ENV = DJANGO_SECRET_KEY="$$(cat var/secret_key)" \
 	DJANGO_ALLOWED_HOSTS="$${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}" \
 	DJANGO_SECURE="$${DJANGO_SECURE:-0}"
 
-.PHONY: install run test lint format migrate clean
+.PHONY: install run test lint format migrate clean bench load
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,9 @@ test: lint
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+bench: install
+	$(BIN)/python -m bench
+
+load: install
+	$(BIN)/python -m bench.load --clients 8 --uploads 200

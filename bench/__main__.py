@@ -1,0 +1,88 @@
+"""`python -m bench` (or `make bench`): every figure README's performance table shows.
+
+Medians over repeated runs, on whatever machine runs it. Needs an installed model
+(mlcore/artifacts, or --model DIR). Takes a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from bench import load, model_bench
+from bench.images import full_size_xray_jpeg
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def table(title: str, rows: dict[str, object]) -> None:
+    print(f"\n### {title}\n\n| measure | value |\n| --- | --- |")
+    for name, value in rows.items():
+        print(f"| {name} | {value:.1f} |" if isinstance(value, float) else f"| {name} | {value} |")
+
+
+def end_to_end(model_dir: Path, database_url: str | None) -> None:
+    image = full_size_xray_jpeg()
+    with load.running_server(1, model_dir, database_url) as server:
+        tokens = load.create_users(server, 1)
+        user, token = next(iter(tokens.items()))
+        reader = load.session_opener(server, user)
+        history = [load.timed_get(reader, server.base + "/scans/") for _ in range(5)]
+        no_tf_after_reads = not server.workers_loaded_tensorflow()
+        first = load.upload(server, token, image, "first.jpg")
+        cold = time.perf_counter() - server.started_at
+        rss = server.worker_rss_mb()
+        uploads = [load.upload(server, token, image, f"u{i}.jpg") for i in range(20)]
+        history = [load.timed_get(reader, server.base + "/scans/") for _ in range(20)]
+        upload_ms = [c.seconds * 1000 for c in uploads]
+        history_ms = [c.seconds * 1000 for c in history]
+        table(
+            "End to end, 1 gunicorn worker, one client (2000x1800 JPEG upload)",
+            {
+                "first upload status": first.status,
+                "cold start: process start to first prediction s": cold,
+                "worker RSS after first prediction MB": rss[0] if rss else float("nan"),
+                "history page loads TensorFlow": "no" if no_tf_after_reads else "YES",
+                "POST /api/scans/ p50 ms": statistics.median(upload_ms),
+                "POST /api/scans/ p95 ms": load.percentile(upload_ms, 0.95),
+                "GET /scans/ (history page) p50 ms": statistics.median(history_ms),
+                "GET /scans/ (history page) p95 ms": load.percentile(history_ms, 0.95),
+            },
+        )
+    rows: dict[str, object] = {}
+    for workers in (1, 2, 4):
+        with load.running_server(workers, model_dir, database_url) as server:
+            tokens = load.create_users(server, 8)
+            load.warm_up(server)
+            result = load.run_load(server, tokens, 48, 8)
+            summary = result.summary()
+            rows[f"{workers} worker(s): uploads/s"] = summary["uploads/s"]
+            rows[f"{workers} worker(s): upload p50 / p95 ms"] = (
+                f"{summary['upload p50 ms']:.0f} / {summary['upload p95 ms']:.0f}"
+            )
+            rows[f"{workers} worker(s): consistent"] = not result.problems
+    table("Throughput at concurrency 8 (48 uploads, each followed by a list read)", rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    parser.add_argument("--skip-http", action="store_true", help="model figures only")
+    args = parser.parse_args(argv)
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
+    )
+    table("Model only (one process, no web)", model_bench.run(args.model))
+    if not args.skip_http:
+        end_to_end(args.model, args.database_url)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

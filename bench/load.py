@@ -1,0 +1,326 @@
+"""The site as it runs: gunicorn on loopback, real HTTP, real database and files.
+
+`python -m bench.load --clients 8 --uploads 200` starts the app with gunicorn (SQLite in a
+temporary folder, or the PostgreSQL of $DATABASE_URL), creates one user per client, fires
+the uploads concurrently with history reads in between, then checks that every 201 has
+its row and its files, that counts match, that no answer was a 5xx and that no user saw
+another's scans; it prints throughput and p50/p95 latency. Only 127.0.0.1 is contacted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.images import full_size_xray_jpeg
+
+ROOT = Path(__file__).resolve().parents[1]
+PASSWORD = "load-test-password-1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    process: subprocess.Popen
+    env: dict[str, str]
+    media_root: Path
+    started_at: float
+
+    def manage(self, *args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "manage.py", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return result.stdout
+
+    def worker_pids(self) -> list[int]:
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        return [int(pid) for pid in children.read_text().split()] if children.exists() else []
+
+    def worker_rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.worker_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    sizes.append(int(line.split()[1]) / 1024)
+        return sizes
+
+    def workers_loaded_tensorflow(self) -> bool:
+        return any(
+            "_pywrap_tensorflow" in Path(f"/proc/{pid}/maps").read_text()
+            for pid in self.worker_pids()
+        )
+
+
+@contextmanager
+def running_server(workers: int, model_dir: Path, database_url: str | None = None):
+    """gunicorn with `workers` processes on a free loopback port, its own data folder."""
+    with tempfile.TemporaryDirectory(prefix="pneumo-load-") as folder:
+        port = free_port()
+        env = {
+            **os.environ,
+            "DJANGO_SECRET_KEY": secrets.token_urlsafe(40),
+            "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+            "DJANGO_SECURE": "0",
+            "PNEUMO_VAR_DIR": folder,
+            "PNEUMO_MEDIA_ROOT": f"{folder}/media",
+            "PNEUMO_MODEL_DIR": str(model_dir),
+            "PNEUMO_BIND": f"127.0.0.1:{port}",
+            "WEB_CONCURRENCY": str(workers),
+            "PNEUMO_THROTTLE_USER": "1000000/minute",
+            "PNEUMO_THROTTLE_UPLOADS": "1000000/minute",
+            "PNEUMO_LOG_LEVEL": "warning",
+            "DJANGO_LOG_LEVEL": "WARNING",
+            "TF_CPP_MIN_LOG_LEVEL": "3",
+        }
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+        )
+        started = time.perf_counter()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pneumosite.wsgi"],
+            cwd=ROOT,
+            env={**env, "PNEUMO_LOG_LEVEL": "warning"},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        server = Server(f"http://127.0.0.1:{port}", process, env, Path(folder) / "media", started)
+        try:
+            wait_until_up(server)
+            yield server
+        finally:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
+
+
+def wait_until_up(server: Server, timeout: float = 120) -> None:
+    deadline = time.perf_counter() + timeout
+    while time.perf_counter() < deadline:
+        try:
+            with urllib.request.urlopen(server.base + "/healthcheck", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not answer /healthcheck in time")
+
+
+def warm_up(server: Server) -> None:
+    """Make every worker load the model before anything is measured."""
+    url = server.base + "/healthcheck?model=1"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: call(url), range(4 * max(1, len(server.worker_pids())))))
+
+
+def create_users(server: Server, count: int) -> dict[str, str]:
+    """username -> API token, made in the server's database."""
+    code = (
+        "import json; from django.contrib.auth import get_user_model;"
+        "from rest_framework.authtoken.models import Token; tokens = {};\n"
+        f"for i in range({count}):\n"
+        f"    u = get_user_model().objects.create_user(f'load{{i}}', password='{PASSWORD}')\n"
+        "    tokens[u.username] = Token.objects.create(user=u).key\n"
+        "print(json.dumps(tokens))"
+    )
+    return json.loads(server.manage("shell", "-c", code).strip().splitlines()[-1])
+
+
+def multipart(field_name: str, filename: str, data: bytes, content_type: str) -> tuple[bytes, str]:
+    boundary = secrets.token_hex(16)
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
+        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+    ).encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), boundary
+
+
+@dataclass
+class Call:
+    status: int
+    seconds: float
+    body: dict | list | None = None
+
+
+def call(url: str, *, token: str | None = None, data: bytes | None = None, headers=None) -> Call:
+    request = urllib.request.Request(url, data=data, headers=dict(headers or {}))
+    if token:
+        request.add_header("Authorization", f"Token {token}")
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            raw, status = response.read(), response.status
+    except urllib.error.HTTPError as error:
+        raw, status = error.read(), error.code
+    elapsed = time.perf_counter() - started
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        body = None
+    return Call(status, elapsed, body)
+
+
+def upload(server: Server, token: str, image: bytes, name: str) -> Call:
+    body, boundary = multipart("image", name, image, "image/jpeg")
+    return call(
+        server.base + "/api/scans/",
+        token=token,
+        data=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+
+
+def session_opener(server: Server, username: str) -> urllib.request.OpenerDirector:
+    """A browser-like client logged in through the login form (cookies and CSRF)."""
+    jar = http.cookiejar.CookieJar()
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    page = opener.open(server.base + "/accounts/login/").read().decode()
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    form = urllib.parse.urlencode(
+        {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf}
+    ).encode()
+    opener.open(urllib.request.Request(server.base + "/accounts/login/", data=form))
+    return opener
+
+
+def timed_get(opener: urllib.request.OpenerDirector, url: str) -> Call:
+    started = time.perf_counter()
+    try:
+        with opener.open(url, timeout=60) as response:
+            response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    return Call(status, time.perf_counter() - started)
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+@dataclass
+class LoadResult:
+    uploads: list[Call] = field(default_factory=list)
+    reads: list[Call] = field(default_factory=list)
+    created: dict[str, list[int]] = field(default_factory=dict)
+    seconds: float = 0.0
+    problems: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float | int]:
+        upload_s = [c.seconds * 1000 for c in self.uploads if c.status == 201]
+        read_s = [c.seconds * 1000 for c in self.reads if c.status == 200]
+        return {
+            "uploads": len(self.uploads),
+            "201": sum(c.status == 201 for c in self.uploads),
+            "5xx": sum(c.status >= 500 for c in self.uploads + self.reads),
+            "uploads/s": len(self.uploads) / self.seconds,
+            "upload p50 ms": statistics.median(upload_s) if upload_s else float("nan"),
+            "upload p95 ms": percentile(upload_s, 0.95) if upload_s else float("nan"),
+            "read p50 ms": statistics.median(read_s) if read_s else float("nan"),
+            "read p95 ms": percentile(read_s, 0.95) if read_s else float("nan"),
+        }
+
+
+def run_load(server: Server, tokens: dict[str, str], uploads: int, clients: int) -> LoadResult:
+    """`uploads` uploads over `clients` threads, each client a user; a list read after each."""
+    images = [full_size_xray_jpeg(seed=seed) for seed in range(4)]
+    users = list(tokens)
+    result = LoadResult(created={user: [] for user in users})
+
+    def one(index: int) -> tuple[str, Call, Call]:
+        user = users[index % len(users)]
+        made = upload(server, tokens[user], images[index % len(images)], f"load-{index}.jpg")
+        listed = call(server.base + "/api/scans/?page=1", token=tokens[user])
+        return user, made, listed
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=clients) as pool:
+        for user, made, listed in pool.map(one, range(uploads)):
+            result.uploads.append(made)
+            result.reads.append(listed)
+            if made.status == 201:
+                result.created[user].append(made.body["id"])
+    result.seconds = time.perf_counter() - started
+    result.problems = verify(server, tokens, result)
+    return result
+
+
+def verify(server: Server, tokens: dict[str, str], result: LoadResult) -> list[str]:
+    """Every 201 has its row and files; nobody sees anyone else's scans; no 5xx."""
+    problems = []
+    statuses = Counter(c.status for c in result.uploads + result.reads)
+    if any(code >= 500 for code in statuses):
+        problems.append(f"server errors: {dict(statuses)}")
+    all_ids: set[int] = set()
+    for user, token in tokens.items():
+        exported = call(server.base + "/api/scans/export/", token=token).body
+        seen = {row["id"] for row in exported}
+        if seen != set(result.created[user]):
+            problems.append(f"{user}: created {len(result.created[user])}, listed {len(seen)}")
+        if seen & all_ids:
+            problems.append(f"{user} sees scans of another user")
+        all_ids |= seen
+    files = [path for path in server.media_root.rglob("*") if path.is_file()]
+    if len(files) != 2 * len(all_ids):
+        problems.append(f"{len(files)} stored files for {len(all_ids)} scans (expected 2 each)")
+    return problems
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--uploads", type=int, default=200)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
+    args = parser.parse_args(argv)
+    database = "PostgreSQL" if args.database_url else "SQLite"
+    with running_server(args.workers, args.model, args.database_url) as server:
+        tokens = create_users(server, args.clients)
+        warm_up(server)
+        result = run_load(server, tokens, args.uploads, args.clients)
+    print(f"{database}, {args.workers} gunicorn workers, {args.clients} concurrent clients:")
+    for name, value in result.summary().items():
+        print(
+            f"  {name:>14}: {value:.1f}" if isinstance(value, float) else f"  {name:>14}: {value}"
+        )
+    print("  verification:", "all consistent" if not result.problems else result.problems)
+    return 1 if result.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,84 @@
+"""Model-only costs on this machine: preprocessing, forward pass, Grad-CAM, batching,
+and the original FastAPI demo's design (rebuilding the model on every request)."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from bench.images import full_size_xray_jpeg
+from mlcore.card import model_path
+from mlcore.gradcam import overlay_png
+from mlcore.imaging import decode_image
+from mlcore.inference import Predictor
+
+
+def median_ms(action: Callable[[], object], repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        action()
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
+    import keras
+
+    predictor = Predictor(model_dir)
+    card = predictor.card
+    data = full_size_xray_jpeg()
+    started = time.perf_counter()
+    predictor.ensure_loaded()
+    figures = {"model load s": time.perf_counter() - started}
+    one = predictor.preprocess(data)
+    predictor.predict_arrays([one])  # warm-up
+    size = max(1024, card.input_size)
+    figures["upload size KB"] = len(data) / 1024
+    figures["decode full JPEG ms"] = median_ms(lambda: decode_image(data), repeats)
+    figures["decode JPEG, draft mode ms"] = median_ms(
+        lambda: decode_image(data, draft_size=size), repeats
+    )
+    figures["preprocess ms (decode+resize)"] = median_ms(
+        lambda: predictor.preprocess(data), repeats
+    )
+    figures["forward pass, 1 image ms"] = median_ms(
+        lambda: predictor.predict_arrays([one]), repeats
+    )
+    batch = [one] * 32
+    per_batch = median_ms(lambda: predictor.predict_arrays(batch), max(3, repeats // 4))
+    figures["forward pass, per image in batch of 32 ms"] = per_batch / 32
+    figures["images/s in batches of 32"] = 32_000 / per_batch
+    sixteen = [one] * 16
+    figures["16 images as one batch ms"] = median_ms(lambda: predictor.predict_arrays(sixteen), 5)
+    figures["16 images one by one ms"] = median_ms(
+        lambda: [predictor.predict_arrays([a]) for a in sixteen], 5
+    )
+    predictor.heatmap(one, towards_pneumonia=True)  # builds the Grad-CAM model once
+    figures["Grad-CAM map ms"] = median_ms(
+        lambda: predictor.heatmap(one, towards_pneumonia=True), repeats
+    )
+    display = decode_image(data, draft_size=1024)
+    display.thumbnail((1024, 1024))
+    cam = predictor.heatmap(predictor.prepare(display), towards_pneumonia=True)
+    figures["Grad-CAM overlay PNG at 1024 px ms"] = median_ms(
+        lambda: overlay_png(display, cam), repeats
+    )
+    model = predictor._model
+    figures["keras predict() of 1 image ms"] = median_ms(
+        lambda: model.predict(one[np.newaxis], verbose=0), 10
+    )
+
+    def original_design() -> None:
+        """What the FastAPI demo did per request: build the model from disk, predict()."""
+        rebuilt = keras.saving.load_model(model_path(model_dir), compile=False)
+        rebuilt.predict(predictor.preprocess(data)[np.newaxis], verbose=0)
+
+    figures["original design per request: load model + predict() ms"] = median_ms(
+        original_design, 5
+    )
+    return figures
