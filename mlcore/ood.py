@@ -124,6 +124,19 @@ def fit_for_artifact(
     return gaussian
 
 
+def flag_rate(model_dir: Path, images: np.ndarray) -> float:
+    """Share of ``images`` the artifact's gate would call "not recognised"."""
+    from mlcore.inference import Predictor
+
+    predictor = Predictor(model_dir)
+    flagged = sum(
+        not prediction.recognised
+        for start in range(0, len(images), 64)
+        for prediction in predictor.predict_arrays(list(images[start : start + 64]))
+    )
+    return flagged / len(images)
+
+
 def main(argv: list[str] | None = None) -> int:
     from mlcore.dataset import DatasetError, detect_layout, load_arrays, make_splits
 
@@ -131,14 +144,26 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, required=True, help="artifact folder")
     parser.add_argument("--data-dir", type=Path, required=True, help="Kaggle-layout folder")
     parser.add_argument("--percentile", type=float, default=DEFAULT_PERCENTILE)
+    parser.add_argument(
+        "--report-only", action="store_true", help="only report the gate's flag rates"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     try:
         card = read_card(args.model)
-        splits = make_splits(detect_layout(args.data_dir), seed=int(card.training.get("seed", 42)))
-        train, _ = load_arrays(splits.train, card.input_size, equalize=card.equalize)
-        val, _ = load_arrays(splits.val, card.input_size, equalize=card.equalize)
-        fit_for_artifact(args.model, train, val, percentile=args.percentile)
+        seed = card.training.get("config", {}).get("seed", 42)
+        splits = make_splits(detect_layout(args.data_dir), seed=int(seed))
+        arrays = {
+            name: load_arrays(getattr(splits, name), card.input_size, equalize=card.equalize)[0]
+            for name in ("train", "val", "test")
+            if getattr(splits, name)
+        }
+        if not args.report_only:
+            fit_for_artifact(args.model, arrays["train"], arrays["val"], percentile=args.percentile)
+        for name in ("val", "test"):
+            if name in arrays:
+                rate = flag_rate(args.model, arrays[name])
+                logger.info("Flagged as not a chest X-ray: %.1f%% of %s", 100 * rate, name)
     except (ArtifactError, DatasetError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
