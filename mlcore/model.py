@@ -16,6 +16,7 @@ logger = logging.getLogger(__name__)
 LAST_CONV_LAYER = "last_conv"
 LOGIT_LAYER = "logit"
 CNN_FILTERS = (32, 64, 128, 256)
+BACKBONE_BN_MOMENTUM = 0.9
 
 
 class ModelBuildError(ValueError):
@@ -57,12 +58,15 @@ def build_model(
     *,
     dropout: float = 0.3,
     alpha: float | None = None,
+    crop: float = 1.0,
 ):
     """Build the classifier.
 
     ``weights``: ``"imagenet"`` (Keras downloads them), a path to a Keras weights file for
     the backbone (no top), or ``None`` (random initialisation). ``alpha`` overrides the
     MobileNet width multiplier (defaults match the files in ``../shared/weights``).
+    ``crop`` < 1 keeps only the central fraction of the image: the borders (framing,
+    collimation, background) differ between hospitals and are a shortcut to avoid.
     """
     import keras
     from keras import layers
@@ -73,11 +77,17 @@ def build_model(
         )
     if weights is not None and weights != "imagenet" and not Path(weights).is_file():
         raise ModelBuildError(f"Weights file {weights} does not exist.")
+    if not 0.2 <= crop <= 1.0:
+        raise ModelBuildError(f"crop must be between 0.2 and 1, not {crop}.")
     inputs = keras.Input((input_size, input_size, 1), name="image")
+    x = inputs
+    if crop < 1.0:
+        side = round(input_size * crop)
+        x = layers.CenterCrop(side, side, name="center_crop")(x)
     if backbone == "cnn":
-        features = _cnn_features(inputs)
+        features = _cnn_features(x)
     else:
-        features = _application_features(inputs, APPLICATIONS[backbone], weights, alpha)
+        features = _application_features(x, APPLICATIONS[backbone], weights, alpha)
     features = layers.Activation("linear", name=LAST_CONV_LAYER)(features)
     x = layers.GlobalAveragePooling2D(name="pool")(features)
     x = layers.Dropout(dropout, name="dropout")(x)
@@ -139,4 +149,9 @@ def _application_features(inputs, spec: Backbone, weights, alpha: float | None):
             f"Cannot build {spec.constructor} with weights {weights}: {exc}"
         ) from None
     network.name = "backbone"
+    for layer in network.layers:
+        if isinstance(layer, layers.BatchNormalization):
+            # keras.applications use 0.999: the moving statistics would still be mostly
+            # ImageNet's after a few CPU epochs, and validation would lag far behind training.
+            layer.momentum = BACKBONE_BN_MOMENTUM
     return network(scaled)

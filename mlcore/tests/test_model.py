@@ -55,3 +55,11 @@ def test_bad_backbone_or_weights_raise_a_clear_error(tmp_path):
         build_model("mobilenet", 32, weights=tmp_path / "missing.h5")
     with pytest.raises(ModelBuildError, match="no ImageNet"):
         build_model("cnn", 32, weights="imagenet")
+
+
+def test_center_crop_keeps_the_input_contract_and_rejects_silly_fractions():
+    model = build_model("cnn", 40, crop=0.8)
+    _check_contract(model, 40)
+    assert model.get_layer("center_crop").output.shape[1] == 32
+    with pytest.raises(ModelBuildError, match="crop"):
+        build_model("cnn", 40, crop=0.1)

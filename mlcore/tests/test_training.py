@@ -9,7 +9,15 @@ import pytest
 
 from mlcore import evaluation as ev
 from mlcore.card import read_card
-from mlcore.training import TrainConfig, choose_threshold, fit_platt, main, train
+from mlcore.training import (
+    AUGMENTATIONS,
+    TrainConfig,
+    build_augmentation,
+    choose_threshold,
+    fit_platt,
+    main,
+    train,
+)
 
 
 def test_threshold_keeps_the_target_sensitivity_with_best_specificity():
@@ -42,6 +50,20 @@ def test_platt_recovers_a_known_scale_and_shift():
 
 def test_platt_falls_back_to_identity_when_scores_are_anti_correlated():
     assert fit_platt(np.array([2.0, 1.0, -1.0, -2.0]), np.array([0, 0, 1, 1.0])) == (1.0, 0.0)
+
+
+@pytest.mark.parametrize("strength", AUGMENTATIONS)
+def test_augmentation_keeps_shape_and_range(strength):
+    import tensorflow as tf
+
+    images = tf.random.uniform((4, 32, 32, 1), seed=1)
+    augment = build_augmentation(strength, seed=1)
+    if strength == "none":
+        assert augment is None
+        return
+    out = augment(images).numpy()
+    assert out.shape == (4, 32, 32, 1) and out.min() >= 0.0 and out.max() <= 1.0
+    assert not np.allclose(out, images.numpy())
 
 
 @pytest.mark.slow
