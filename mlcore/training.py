@@ -112,7 +112,7 @@ def build_augmentation(strength: str, seed: int):
             layers.RandomTranslation(shift, shift, **fill),
             layers.RandomZoom(
                 (-zoom, zoom), (-zoom, zoom) if strength == "framing" else None, **fill
-            ),  # fmt: skip
+            ),
         ]
     )
     exposure = keras.Sequential(
@@ -377,7 +377,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--no-equalize", dest="equalize", action="store_false",
         help="do not histogram-equalise the images")  # fmt: skip
     add("--crop", type=float, default=defaults.crop,
-        help="fraction of the image (centred) the network sees; borders are a site shortcut")  # fmt: skip
+        help="central fraction of the image the network sees")  # fmt: skip
     add("--patience", type=int, default=defaults.patience, help="early-stopping patience")
     add("--output", type=Path, help="artifact folder (default: a new folder under runs/)")
     add("--install", action="store_true", help="copy the result to the app's model folder")
