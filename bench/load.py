@@ -93,6 +93,7 @@ def running_server(workers: int, model_dir: Path, database_url: str | None = Non
             "DJANGO_SECURE": "0",
             "PNEUMO_VAR_DIR": folder,
             "PNEUMO_MEDIA_ROOT": f"{folder}/media",
+            "DJANGO_STATIC_ROOT": f"{folder}/static",
             "PNEUMO_MODEL_DIR": str(model_dir),
             "PNEUMO_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(workers),
@@ -104,12 +105,13 @@ def running_server(workers: int, model_dir: Path, database_url: str | None = Non
         }
         if database_url:
             env["DATABASE_URL"] = database_url
-        subprocess.run(
-            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        for command in ("migrate", "collectstatic"):
+            subprocess.run(
+                [sys.executable, "manage.py", command, "--noinput", "-v0"],
+                cwd=ROOT,
+                env=env,
+                check=True,
+            )
         started = time.perf_counter()
         process = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pneumosite.wsgi"],

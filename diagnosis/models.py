@@ -80,5 +80,17 @@ class Scan(models.Model):
             return None
         return round(self.pneumonia_probability * 100.0, 1)
 
+    @property
+    def probability_display(self) -> str:
+        """The probability for people: a calibrated model is never 100 % sure."""
+        percent = self.probability_percent
+        if percent is None:
+            return "\u2013"
+        if self.pneumonia_probability > 0.999:
+            return "> 99.9 %"
+        if self.pneumonia_probability < 0.001:
+            return "< 0.1 %"
+        return f"{percent} %"
+
     def stored_files(self) -> list[models.fields.files.FieldFile]:
         return [field for field in (self.image, self.thumbnail, self.heatmap) if field]

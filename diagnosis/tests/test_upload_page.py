@@ -26,7 +26,7 @@ def test_upload_png_redirects_to_its_detail_page(alice_client, alice, model, set
     assert page.status_code == 200
     text = page.content.decode()
     assert "Pneumonia" in text
-    assert f"{scan.probability_percent}" in text
+    assert scan.probability_display in text
     assert "not a diagnosis" in text
     assert TINY_VERSION in text
     assert "left lung.png" in text

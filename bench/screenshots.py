@@ -1,0 +1,72 @@
+"""README screenshots: the real site (gunicorn, the installed model) in Debian's Chromium.
+
+`python -m bench.screenshots IMAGE [IMAGE ...] --out docs/screenshots` uploads the given
+X-rays through the form and saves upload, detail, heatmap, history and model card pages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+from bench import load
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("images", nargs="+", type=Path)
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    args = parser.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    with load.running_server(1, args.model) as server, sync_playwright() as playwright:
+        user = next(iter(load.create_users(server, 1)))
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 860})
+        page.set_default_timeout(120_000)
+        page.goto(server.base + "/accounts/login/")
+        page.fill("#id_username", user)
+        page.fill("#id_password", load.PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(server.base + "/")
+        page.screenshot(path=args.out / "upload.png")
+        for image in args.images:
+            page.goto(server.base + "/")
+            page.set_input_files("#id_image", str(image))
+            page.click("text=Analyse")
+            page.wait_for_url(re.compile(r".*/scans/\d+/$"))
+        page.screenshot(path=args.out / "detail.png")
+        page.click("#show-heatmap")
+        page.wait_for_function(
+            "() => { const i = document.getElementById('scan-image');"
+            " return i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
+        )
+        page.screenshot(path=args.out / "detail-heatmap.png")
+        page.goto(server.base + "/scans/")
+        page.screenshot(path=args.out / "history.png")
+        page.goto(server.base + "/model/")
+        page.screenshot(path=args.out / "model-card.png", full_page=True)
+        browser.close()
+    print(f"Screenshots in {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
