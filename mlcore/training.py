@@ -136,22 +136,44 @@ def build_augmentation(strength: str, seed: int):
     return augment
 
 
-def fit_platt(logits: np.ndarray, labels: np.ndarray, steps: int = 50) -> tuple[float, float]:
-    """Logistic regression ``p = sigmoid(a * logit + b)`` by Newton's method (a > 0)."""
-    a, b = 1.0, 0.0
+PLATT_SLOPE_RANGE = (0.05, 5.0)
+
+
+def _nll(params: np.ndarray, features: np.ndarray, labels: np.ndarray) -> float:
+    z = features @ params
+    return float(np.mean(np.logaddexp(0.0, z) - labels * z))
+
+
+def fit_platt(logits: np.ndarray, labels: np.ndarray, steps: int = 100) -> tuple[float, float]:
+    """Logistic regression ``p = sigmoid(a * logit + b)``: damped Newton, slope kept in range.
+
+    The slope is bounded because nearly separable validation scores would otherwise send it
+    to infinity (probabilities of exactly 0 or 1, which no screening model deserves).
+    """
+    labels = np.asarray(labels, dtype=np.float64)
     features = np.stack([np.asarray(logits, dtype=np.float64), np.ones(len(logits))], axis=1)
+    params = np.array([1.0, 0.0])
     for _ in range(steps):
-        p = ev.sigmoid(features @ np.array([a, b]))
-        gradient = features.T @ (p - labels)
-        hessian = features.T @ (features * (p * (1 - p))[:, None]) + 1e-6 * np.eye(2)
-        step = np.linalg.solve(hessian, gradient)
-        a, b = a - step[0], b - step[1]
-        if np.abs(step).max() < 1e-8:
+        p = ev.sigmoid(features @ params)
+        gradient = features.T @ (p - labels) / len(labels)
+        hessian = features.T @ (features * (p * (1 - p))[:, None]) / len(labels)
+        step = np.linalg.solve(hessian + 1e-6 * np.eye(2), gradient)
+        size, current = 1.0, _nll(params, features, labels)
+        while size > 1e-4:  # backtracking: only accept steps that lower the loss
+            candidate = params - size * step
+            candidate[0] = np.clip(candidate[0], *PLATT_SLOPE_RANGE)
+            if _nll(candidate, features, labels) < current:
+                break
+            size /= 2
+        else:
             break
-    if not np.isfinite([a, b]).all() or a <= 0:
-        logger.warning("Platt scaling failed (a=%s, b=%s); keeping the raw logits.", a, b)
-        return 1.0, 0.0
-    return float(a), float(b)
+        if np.abs(candidate - params).max() < 1e-9:
+            params = candidate
+            break
+        params = candidate
+    if params[0] in PLATT_SLOPE_RANGE:
+        logger.warning("Platt slope %.3g hit its bound.", params[0])
+    return float(params[0]), float(params[1])
 
 
 def choose_threshold(labels: np.ndarray, probs: np.ndarray, target_sensitivity: float) -> float:
@@ -358,6 +380,10 @@ def install(source: Path, target: Path | None = None) -> Path:
     return target
 
 
+def _weights_option(value: str) -> str | None:
+    return None if value.strip().lower() in ("", "none") else value
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``python -m mlcore.training`` and ``manage.py train_model``."""
     defaults = TrainConfig()
@@ -367,7 +393,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add("--download", action="store_true", help="download the dataset from Kaggle if absent")
     add("--force-download", action="store_true", help="download again even if present")
     add("--backbone", choices=BACKBONES, default=defaults.backbone)
-    add("--weights", help="'imagenet', a Keras weights file for the backbone, or omit for none")
+    add("--weights", type=_weights_option,
+        help="'imagenet', a Keras weights file for the backbone, or 'none'")  # fmt: skip
     add("--epochs", type=int, default=defaults.epochs)
     add("--image-size", type=int, default=defaults.image_size)
     add("--batch-size", type=int, default=defaults.batch_size)

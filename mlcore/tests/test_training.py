@@ -11,6 +11,7 @@ from mlcore import evaluation as ev
 from mlcore.card import read_card
 from mlcore.training import (
     AUGMENTATIONS,
+    PLATT_SLOPE_RANGE,
     TrainConfig,
     build_augmentation,
     choose_threshold,
@@ -48,8 +49,17 @@ def test_platt_recovers_a_known_scale_and_shift():
     assert after < 0.02 < before
 
 
-def test_platt_falls_back_to_identity_when_scores_are_anti_correlated():
-    assert fit_platt(np.array([2.0, 1.0, -1.0, -2.0]), np.array([0, 0, 1, 1.0])) == (1.0, 0.0)
+@pytest.mark.parametrize(
+    ("logits", "bound"),
+    [
+        ([-3.0, -1.0, 1.0, 3.0], PLATT_SLOPE_RANGE[1]),
+        ([3.0, 1.0, -1.0, -3.0], PLATT_SLOPE_RANGE[0]),
+    ],
+    ids=["separable", "anti-correlated"],
+)
+def test_platt_slope_stays_bounded(logits, bound):
+    a, b = fit_platt(np.array(logits), np.array([0, 0, 1, 1.0]))
+    assert a == pytest.approx(bound) and np.isfinite(b)
 
 
 @pytest.mark.parametrize("strength", AUGMENTATIONS)
