@@ -155,3 +155,30 @@ def _application_features(inputs, spec: Backbone, weights, alpha: float | None):
             # ImageNet's after a few CPU epochs, and validation would lag far behind training.
             layer.momentum = BACKBONE_BN_MOMENTUM
     return network(scaled)
+
+
+def ensemble(members: list, scales: list[float]):
+    """One model averaging the members' logits, each divided by its ``scale``.
+
+    The members' layers are reused on one shared input (a flat graph, so Grad-CAM can reach
+    member ``i``'s feature map as ``m{i}_last_conv``); the average is a frozen ``Dense(1)``
+    named :data:`LOGIT_LAYER`, whose bias calibration may shift.
+    """
+    import keras
+    import numpy as np
+    from keras import layers
+
+    inputs = keras.Input(members[0].input_shape[1:], name="image")
+    logits = []
+    for index, member in enumerate(members):
+        x = inputs
+        for layer in member.layers[1:]:  # build_model's graphs are chains (+ gray_to_rgb)
+            layer.name = f"m{index}_{layer.name}"
+            x = layer([x, x, x]) if isinstance(layer, layers.Concatenate) else layer(x)
+        logits.append(x)
+    average = layers.Dense(1, name=LOGIT_LAYER, trainable=False)
+    outputs = average(layers.Concatenate(name="member_logits")(logits))
+    model = keras.Model(inputs, outputs, name="pneumonia_ensemble")
+    kernel = np.array([[1.0 / (len(members) * scale)] for scale in scales], dtype="float32")
+    average.set_weights([kernel, np.zeros(1, dtype="float32")])
+    return model

@@ -32,7 +32,14 @@ from mlcore.dataset import (
     make_dataset,
     make_splits,
 )
-from mlcore.model import BACKBONES, LAST_CONV_LAYER, LOGIT_LAYER, ModelBuildError, build_model
+from mlcore.model import (
+    BACKBONES,
+    LAST_CONV_LAYER,
+    LOGIT_LAYER,
+    ModelBuildError,
+    build_model,
+    ensemble,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -208,7 +215,22 @@ def _class_weights(labels: np.ndarray) -> dict[int, float]:
     return {c: float(len(labels) / (2 * max(counts[c], 1))) for c in (0, 1)}
 
 
-def _fit(model, config: TrainConfig, train_xy, val_xy, output: Path) -> dict[str, Any]:
+def members(config: TrainConfig) -> list[tuple[str, str | None]]:
+    """(backbone, weights) per ensemble member: both options take comma-separated lists."""
+    backbones = [name.strip() for name in config.backbone.split(",")]
+    weights = [_weights_option(w) for w in config.weights.split(",")] if config.weights else []
+    if len(weights) <= 1:
+        weights = (weights or [None]) * len(backbones)
+    if len(weights) != len(backbones):
+        raise ModelBuildError(
+            f"--weights lists {len(weights)} entries for {len(backbones)} backbones."
+        )
+    return list(zip(backbones, weights, strict=True))
+
+
+def _fit(
+    model, config: TrainConfig, train_xy, val_xy, output: Path, *, minutes: float | None, tag: str
+) -> dict[str, Any]:
     import keras
 
     train_ds = make_dataset(
@@ -228,16 +250,16 @@ def _fit(model, config: TrainConfig, train_xy, val_xy, output: Path) -> dict[str
     )
     callbacks = [
         keras.callbacks.ModelCheckpoint(
-            output / "best.weights.h5", monitor="val_auc", mode="max",
+            output / f"best{tag}.weights.h5", monitor="val_auc", mode="max",
             save_best_only=True, save_weights_only=True,
         ),
         keras.callbacks.EarlyStopping(
             monitor="val_auc", mode="max", patience=config.patience, restore_best_weights=True
         ),
-        keras.callbacks.CSVLogger(str(output / "history.csv")),
+        keras.callbacks.CSVLogger(str(output / f"history{tag}.csv")),
     ]  # fmt: skip
-    if config.max_minutes:
-        callbacks.append(TimeBudget.create(config.max_minutes))
+    if minutes:
+        callbacks.append(TimeBudget.create(minutes))
     history = model.fit(
         train_ds,
         validation_data=val_ds,
@@ -298,10 +320,23 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
 
     train_xy, val_xy = arrays(splits.train), arrays(splits.val)
     test_xy = arrays(splits.test) if splits.test else None
-    model = build_model(config.backbone, config.image_size, config.weights, crop=config.crop)
-    logger.info("Model %s: %d parameters", model.name, model.count_params())
+    specs = members(config)
     fit_started = time.monotonic()
-    fit_report = _fit(model, config, train_xy, val_xy, output)
+    trained, fit_report = [], {}
+    for index, (backbone, weights) in enumerate(specs):
+        keras.utils.set_random_seed(config.seed + index)
+        member = build_model(backbone, config.image_size, weights, crop=config.crop)
+        logger.info("Model %s: %d parameters", member.name, member.count_params())
+        tag = f"-{index}" if len(specs) > 1 else ""
+        minutes = config.max_minutes / len(specs) if config.max_minutes else None
+        report = _fit(member, config, train_xy, val_xy, output, minutes=minutes, tag=tag)
+        fit_report[f"member{tag}" if tag else "fit"] = {"backbone": backbone, **report}
+        trained.append(member)
+    if len(trained) == 1:
+        model, last_conv = trained[0], LAST_CONV_LAYER
+    else:
+        scales = [float(np.std(ev.predict_logits(m, val_xy[0]))) or 1.0 for m in trained]
+        model, last_conv = ensemble(trained, scales), f"m0_{LAST_CONV_LAYER}"
     fit_minutes = (time.monotonic() - fit_started) / 60
 
     val_logits = ev.predict_logits(model, val_xy[0])
@@ -335,7 +370,7 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
         threshold=threshold,
         temperature=temperature,
         equalize=config.equalize,
-        backbone=config.backbone,
+        backbone="+".join(backbone for backbone, _ in specs),
         parameters=int(model.count_params()),
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         threshold_rule=(
@@ -351,13 +386,14 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
             "keras": keras.__version__,
         },
         extra={
-            "last_conv_layer": LAST_CONV_LAYER,
+            "last_conv_layer": last_conv,
             "logit_layer": LOGIT_LAYER,
             "center_crop": config.crop,  # the feature map covers only this central fraction
         },
     )
     write_card(output, card)
-    (output / "best.weights.h5").unlink(missing_ok=True)
+    for checkpoint in output.glob("best*.weights.h5"):
+        checkpoint.unlink()
     rows = {"validation": metrics["val"]}
     if "test" in metrics:
         rows["test"] = metrics["test"]
@@ -392,9 +428,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "var/data/chest_xray, downloaded if absent)")  # fmt: skip
     add("--download", action="store_true", help="download the dataset from Kaggle if absent")
     add("--force-download", action="store_true", help="download again even if present")
-    add("--backbone", choices=BACKBONES, default=defaults.backbone)
-    add("--weights", type=_weights_option,
-        help="'imagenet', a Keras weights file for the backbone, or 'none'")  # fmt: skip
+    add("--backbone", default=defaults.backbone,
+        help=f"{', '.join(BACKBONES)}; a comma-separated list trains an ensemble")  # fmt: skip
+    add("--weights",
+        help="'imagenet', a Keras weights file or 'none'; one per backbone")  # fmt: skip
     add("--epochs", type=int, default=defaults.epochs)
     add("--image-size", type=int, default=defaults.image_size)
     add("--batch-size", type=int, default=defaults.batch_size)

@@ -9,6 +9,7 @@ import pytest
 
 from mlcore import evaluation as ev
 from mlcore.card import read_card
+from mlcore.model import ModelBuildError
 from mlcore.training import (
     AUGMENTATIONS,
     PLATT_SLOPE_RANGE,
@@ -17,6 +18,7 @@ from mlcore.training import (
     choose_threshold,
     fit_platt,
     main,
+    members,
     train,
 )
 
@@ -89,7 +91,7 @@ def test_tiny_training_run_writes_an_artifact_the_app_can_use(tiny_data, tmp_pat
     assert read.version == card.version and read.input_size == 32 and read.equalize
     assert 0 < read.threshold < 1 and read.temperature > 0
     assert read.extra["last_conv_layer"] == "last_conv"
-    assert read.data["test"]["normal"] == 6 and read.training["epochs_run"] == 2
+    assert read.data["test"]["normal"] == 6 and read.training["fit"]["epochs_run"] == 2
     assert {"val", "test", "calibration"} <= set(read.metrics)
     for name in ("roc.png", "confusion.png", "reliability.png"):
         assert (output / name).is_file()
@@ -116,3 +118,29 @@ def test_cli_install_copies_the_artifact(tiny_data, tmp_path, monkeypatch):
     card = json.loads((tmp_path / "installed" / "model_card.json").read_text())
     assert card["equalize"] is False
     assert (tmp_path / "installed" / "model.keras").is_file()
+
+
+@pytest.mark.slow
+def test_ensemble_of_two_backbones_is_one_model_with_a_reachable_feature_map(tiny_data, tmp_path):
+    config = TrainConfig(
+        data_dir=tiny_data, backbone="cnn,mobilenet", epochs=1, image_size=32, batch_size=8,
+        output=tmp_path / "ens", augment="none",
+    )  # fmt: skip
+    _, card = train(config)
+    assert card.backbone == "cnn+mobilenet"
+    assert card.extra["last_conv_layer"] == "m0_last_conv"
+    assert set(card.training) >= {"member-0", "member-1"}
+    model, read = ev.load_artifact(tmp_path / "ens")
+    assert len(model.get_layer("m0_last_conv").output.shape) == 4
+    result = ev.evaluate_artifact(tmp_path / "ens", tiny_data)
+    assert result["roc_auc"] == pytest.approx(read.metrics["test"]["roc_auc"], abs=1e-6)
+
+
+def test_weights_must_match_the_backbones():
+    assert members(TrainConfig(backbone="cnn, mobilenet", weights="none,w.h5")) == [
+        ("cnn", None),
+        ("mobilenet", "w.h5"),
+    ]
+    assert members(TrainConfig(backbone="cnn,cnn")) == [("cnn", None), ("cnn", None)]
+    with pytest.raises(ModelBuildError, match="2 backbones"):
+        members(TrainConfig(backbone="cnn,cnn", weights="a,b,c"))
