@@ -229,7 +229,15 @@ def members(config: TrainConfig) -> list[tuple[str, str | None]]:
 
 
 def _fit(
-    model, config: TrainConfig, train_xy, val_xy, output: Path, *, minutes: float | None, tag: str
+    model,
+    config: TrainConfig,
+    train_xy,
+    val_xy,
+    output: Path,
+    *,
+    seed: int,
+    minutes: float | None,
+    tag: str,
 ) -> dict[str, Any]:
     import keras
 
@@ -237,8 +245,8 @@ def _fit(
         *train_xy,
         config.batch_size,
         shuffle=True,
-        seed=config.seed,
-        augment=build_augmentation(config.augment, config.seed),
+        seed=seed,
+        augment=build_augmentation(config.augment, seed),
     )
     val_ds = make_dataset(*val_xy, config.batch_size)
     steps = int(np.ceil(len(train_xy[0]) / config.batch_size)) * config.epochs
@@ -324,12 +332,13 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
     fit_started = time.monotonic()
     trained, fit_report = [], {}
     for index, (backbone, weights) in enumerate(specs):
-        keras.utils.set_random_seed(config.seed + index)
+        seed = config.seed + index  # members differ in initialisation, order and augmentation
+        keras.utils.set_random_seed(seed)
         member = build_model(backbone, config.image_size, weights, crop=config.crop)
         logger.info("Model %s: %d parameters", member.name, member.count_params())
         tag = f"-{index}" if len(specs) > 1 else ""
         minutes = config.max_minutes / len(specs) if config.max_minutes else None
-        report = _fit(member, config, train_xy, val_xy, output, minutes=minutes, tag=tag)
+        report = _fit(member, config, train_xy, val_xy, output, seed=seed, minutes=minutes, tag=tag)
         fit_report[f"member{tag}" if tag else "fit"] = {"backbone": backbone, **report}
         trained.append(member)
     if len(trained) == 1:
