@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from mlcore.card import ArtifactError, model_path, read_card, write_card
 logger = logging.getLogger(__name__)
 
 OOD_FILENAME = "ood.npz"
+POOL_LAYER = "pool"
 DEFAULT_PERCENTILE = 99.5
 # Shrink the covariance towards its mean variance: a few thousand images cannot
 # estimate a well-conditioned covariance of hundreds of features on their own.
@@ -74,12 +76,26 @@ def fit_gaussian(
 
 
 def features_and_logits_model(model):
-    """The classifier with a second output: the pooled features the logit is made from."""
+    """The classifier with a second output: its pooled features.
+
+    Those are the outputs of the layers named ``pool`` (one model) or ``m<i>_pool`` (the
+    members of an ensemble, concatenated); failing those, the logit layer's input.
+    """
     import keras
 
     from mlcore.model import LOGIT_LAYER
 
-    features = model.get_layer(LOGIT_LAYER).input
+    pools = [
+        layer.output
+        for layer in model.layers
+        if layer.name == POOL_LAYER or re.fullmatch(rf"m\d+_{POOL_LAYER}", layer.name)
+    ]
+    if not pools:
+        features = model.get_layer(LOGIT_LAYER).input
+    elif len(pools) == 1:
+        features = pools[0]
+    else:
+        features = keras.layers.Concatenate(name="ood_features")(pools)
     return keras.Model(model.input, [features, model.output])
 
 

@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+
+from mlcore.ood import FeatureGaussian, features_and_logits_model, fit_gaussian
+
+
+def test_mahalanobis_distance_and_percentile_cut_off():
+    rng = np.random.default_rng(0)
+    train = rng.normal(0, [1.0, 10.0], (5000, 2))
+    val = rng.normal(0, [1.0, 10.0], (1000, 2))
+
+    gate = fit_gaussian(train, val, percentile=99.0, shrinkage=0.0)
+
+    near, along_wide_axis, along_narrow_axis = gate.distance([[0, 0], [0, 10], [10, 0]])
+    assert near < 0.1
+    assert along_wide_axis == pytest.approx(1.0, rel=0.05)
+    assert along_narrow_axis == pytest.approx(10.0, rel=0.05)
+    assert np.mean(gate.distance(val) > gate.threshold) == pytest.approx(0.01, abs=0.005)
+
+
+def test_gate_round_trips_through_the_artifact_folder(tmp_path):
+    gate = FeatureGaussian(np.zeros(3), np.eye(3), threshold=2.5)
+    gate.save(tmp_path)
+
+    loaded = FeatureGaussian.load(tmp_path)
+
+    assert loaded.threshold == 2.5
+    assert np.array_equal(loaded.precision, np.eye(3))
+    assert FeatureGaussian.load(tmp_path / "elsewhere") is None
+
+
+@pytest.mark.slow
+def test_features_of_an_ensemble_concatenate_its_members_pools(tmp_path):
+    import keras
+
+    from mlcore.model import CNN_FILTERS, build_model, ensemble
+
+    members = [build_model("cnn", 32), build_model("cnn", 32)]
+    ensemble(members, [1.0, 1.0]).save(tmp_path / "model.keras")  # as the app loads it
+    both = features_and_logits_model(keras.saving.load_model(tmp_path / "model.keras"))
+
+    features, logits = both(np.zeros((2, 32, 32, 1), np.float32))
+    assert features.shape == (2, 2 * CNN_FILTERS[-1])
+    assert logits.shape == (2, 1)
