@@ -341,8 +341,9 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
         report = _fit(member, config, train_xy, val_xy, output, seed=seed, minutes=minutes, tag=tag)
         fit_report[f"member{tag}" if tag else "fit"] = {"backbone": backbone, **report}
         trained.append(member)
-    if len(trained) == 1:
-        model, last_conv = trained[0], LAST_CONV_LAYER
+    if len(trained) == 1:  # re-wrapped: an uncompiled model saves without optimizer state
+        model = keras.Model(trained[0].input, trained[0].output, name=trained[0].name)
+        last_conv = LAST_CONV_LAYER
     else:
         scales = [float(np.std(ev.predict_logits(m, val_xy[0]))) or 1.0 for m in trained]
         model, last_conv = ensemble(trained, scales), f"m0_{LAST_CONV_LAYER}"
