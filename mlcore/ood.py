@@ -29,22 +29,39 @@ DEFAULT_PERCENTILE = 99.5
 # Shrink the covariance towards its mean variance: a few thousand images cannot
 # estimate a well-conditioned covariance of hundreds of features on their own.
 SHRINKAGE = 0.1
+# Directions of largest variance kept exactly; the rest share one variance (probabilistic
+# PCA). An ensemble has ~2,800 features: a full precision matrix would weigh 63 MB.
+MAX_COMPONENTS = 256
 
 
 @dataclass
 class FeatureGaussian:
+    """A Gaussian with covariance ``W diag(variances) W^T + residual_variance (I - W W^T)``."""
+
     mean: np.ndarray
-    precision: np.ndarray
+    components: np.ndarray  # (features, k), orthonormal columns
+    variances: np.ndarray  # (k,)
+    residual_variance: float
     threshold: float = float("inf")
 
     def distance(self, features: np.ndarray) -> np.ndarray:
         """Mahalanobis distance of each row of ``features`` from the training mean."""
         centred = np.asarray(features, dtype=np.float64) - self.mean
-        return np.sqrt(np.einsum("ij,jk,ik->i", centred, self.precision, centred).clip(0))
+        projected = centred @ self.components
+        inside = np.sum(projected**2 / self.variances, axis=1)
+        residual = (np.sum(centred**2, axis=1) - np.sum(projected**2, axis=1)).clip(0)
+        return np.sqrt(inside + residual / self.residual_variance)
 
     def save(self, model_dir: Path) -> Path:
         path = Path(model_dir) / OOD_FILENAME
-        np.savez(path, mean=self.mean, precision=self.precision, threshold=self.threshold)
+        np.savez(
+            path,
+            mean=self.mean.astype(np.float32),
+            components=self.components.astype(np.float32),
+            variances=self.variances,
+            residual_variance=self.residual_variance,
+            threshold=self.threshold,
+        )
         return path
 
     @classmethod
@@ -53,7 +70,13 @@ class FeatureGaussian:
         if not path.is_file():
             return None
         with np.load(path) as stored:
-            return cls(stored["mean"], stored["precision"], float(stored["threshold"]))
+            return cls(
+                stored["mean"].astype(np.float64),
+                stored["components"].astype(np.float64),
+                stored["variances"],
+                float(stored["residual_variance"]),
+                float(stored["threshold"]),
+            )
 
 
 def fit_gaussian(
@@ -62,15 +85,23 @@ def fit_gaussian(
     *,
     percentile: float = DEFAULT_PERCENTILE,
     shrinkage: float = SHRINKAGE,
+    max_components: int = MAX_COMPONENTS,
 ) -> FeatureGaussian:
     """Fit on training features; the cut-off is the validation distances' percentile."""
     features = np.asarray(train_features, dtype=np.float64)
     mean = features.mean(axis=0)
     covariance = np.atleast_2d(np.cov(features, rowvar=False))
-    dims = covariance.shape[0]
-    target = np.trace(covariance) / dims
-    covariance = (1 - shrinkage) * covariance + shrinkage * target * np.eye(dims)
-    gaussian = FeatureGaussian(mean, np.linalg.pinv(covariance, hermitian=True))
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)  # ascending
+    target = eigenvalues.mean()
+    shrunk = (1 - shrinkage) * eigenvalues.clip(0) + shrinkage * target
+    kept = min(max_components, len(shrunk))
+    rest = shrunk[: len(shrunk) - kept]
+    gaussian = FeatureGaussian(
+        mean,
+        eigenvectors[:, -kept:],
+        shrunk[-kept:],
+        float(rest.mean()) if len(rest) else 1.0,  # no residual space: any value
+    )
     gaussian.threshold = float(np.percentile(gaussian.distance(val_features), percentile))
     return gaussian
 
@@ -131,7 +162,8 @@ def fit_for_artifact(
     card.extra["ood"] = {
         "file": OOD_FILENAME,
         "method": "Mahalanobis distance of pooled features, covariance shrinkage "
-        f"{SHRINKAGE}, fitted on {len(train_images)} training images",
+        f"{SHRINKAGE}, top {len(gaussian.variances)} principal directions kept, "
+        f"fitted on {len(train_images)} training images",
         "threshold": gaussian.threshold,
         "rule": f"{percentile} percentile of {len(val_images)} validation images' distances",
     }

@@ -40,6 +40,7 @@ from mlcore.model import (
     build_model,
     ensemble,
 )
+from mlcore.ood import OOD_FILENAME, fit_for_artifact
 
 logger = logging.getLogger(__name__)
 
@@ -346,7 +347,8 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
         last_conv = LAST_CONV_LAYER
     else:
         scales = [float(np.std(ev.predict_logits(m, val_xy[0]))) or 1.0 for m in trained]
-        model, last_conv = ensemble(trained, scales), f"m0_{LAST_CONV_LAYER}"
+        model = ensemble(trained, scales)
+        last_conv = [f"m{index}_{LAST_CONV_LAYER}" for index in range(len(trained))]
     fit_minutes = (time.monotonic() - fit_started) / 60
 
     val_logits = ev.predict_logits(model, val_xy[0])
@@ -396,12 +398,13 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
             "keras": keras.__version__,
         },
         extra={
-            "last_conv_layer": last_conv,
+            "last_conv_layer": last_conv,  # one name, or one per ensemble member
             "logit_layer": LOGIT_LAYER,
             "center_crop": config.crop,  # the feature map covers only this central fraction
         },
     )
     write_card(output, card)
+    fit_for_artifact(output, train_xy[0], val_xy[0])  # from the saved file: what the app loads
     for checkpoint in output.glob("best*.weights.h5"):
         checkpoint.unlink()
     rows = {"validation": metrics["val"]}
@@ -418,7 +421,7 @@ def install(source: Path, target: Path | None = None) -> Path:
     """Copy an artifact into the app's model folder, card last (the app keys on it)."""
     target = Path(target) if target else ev.default_model_dir()
     target.mkdir(parents=True, exist_ok=True)
-    for name in (MODEL_FILENAME, *PLOTS, CARD_FILENAME):
+    for name in (MODEL_FILENAME, OOD_FILENAME, *PLOTS, CARD_FILENAME):
         if (source / name).is_file():
             shutil.copy2(source / name, target / f".{name}.tmp")
             (target / f".{name}.tmp").replace(target / name)

@@ -18,14 +18,30 @@ def test_mahalanobis_distance_and_percentile_cut_off():
     assert np.mean(gate.distance(val) > gate.threshold) == pytest.approx(0.01, abs=0.005)
 
 
+def test_low_rank_gate_keeps_the_full_distance_in_its_leading_directions():
+    rng = np.random.default_rng(1)
+    scales = np.array([20.0, 10.0, 1.0, 1.0, 1.0, 1.0])
+    train = rng.normal(0, scales, (20000, 6))
+
+    full = fit_gaussian(train, train, shrinkage=0.0)
+    low_rank = fit_gaussian(train, train, shrinkage=0.0, max_components=2)
+
+    probes = np.array([[20.0, 0, 0, 0, 0, 0], [0, 0, 3.0, 0, 0, 0], [0, 0, 0, 0, 0, 5.0]])
+    assert low_rank.components.shape == (6, 2)
+    assert low_rank.distance(probes) == pytest.approx(full.distance(probes), rel=0.05)
+    assert low_rank.distance(probes) == pytest.approx([1.0, 3.0, 5.0], rel=0.05)
+
+
 def test_gate_round_trips_through_the_artifact_folder(tmp_path):
-    gate = FeatureGaussian(np.zeros(3), np.eye(3), threshold=2.5)
+    rng = np.random.default_rng(2)
+    gate = fit_gaussian(rng.normal(size=(500, 4)), rng.normal(size=(100, 4)), max_components=2)
     gate.save(tmp_path)
 
     loaded = FeatureGaussian.load(tmp_path)
 
-    assert loaded.threshold == 2.5
-    assert np.array_equal(loaded.precision, np.eye(3))
+    assert loaded.threshold == pytest.approx(gate.threshold)
+    probes = rng.normal(size=(5, 4))
+    assert loaded.distance(probes) == pytest.approx(gate.distance(probes), rel=1e-5)
     assert FeatureGaussian.load(tmp_path / "elsewhere") is None
 
 

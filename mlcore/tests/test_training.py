@@ -6,10 +6,13 @@ import json
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from mlcore import evaluation as ev
 from mlcore.card import read_card
+from mlcore.inference import Predictor
 from mlcore.model import ModelBuildError
+from mlcore.testing import xray_array
 from mlcore.training import (
     AUGMENTATIONS,
     PLATT_SLOPE_RANGE,
@@ -93,7 +96,8 @@ def test_tiny_training_run_writes_an_artifact_the_app_can_use(tiny_data, tmp_pat
     assert read.extra["last_conv_layer"] == "last_conv"
     assert read.data["test"]["normal"] == 6 and read.training["fit"]["epochs_run"] == 2
     assert {"val", "test", "calibration"} <= set(read.metrics)
-    for name in ("roc.png", "confusion.png", "reliability.png"):
+    assert read.extra["ood"]["threshold"] > 0  # the "is this a chest X-ray?" gate is fitted
+    for name in ("roc.png", "confusion.png", "reliability.png", "ood.npz"):
         assert (output / name).is_file()
     # what the app does: load, call, calibrate; evaluation gives the card's test figures
     result = ev.evaluate_artifact(output, tiny_data)
@@ -118,6 +122,7 @@ def test_cli_install_copies_the_artifact(tiny_data, tmp_path, monkeypatch):
     card = json.loads((tmp_path / "installed" / "model_card.json").read_text())
     assert card["equalize"] is False
     assert (tmp_path / "installed" / "model.keras").is_file()
+    assert (tmp_path / "installed" / "ood.npz").is_file()
 
 
 @pytest.mark.slow
@@ -128,12 +133,18 @@ def test_ensemble_of_two_backbones_is_one_model_with_a_reachable_feature_map(tin
     )  # fmt: skip
     _, card = train(config)
     assert card.backbone == "cnn+mobilenet"
-    assert card.extra["last_conv_layer"] == "m0_last_conv"
+    assert card.extra["last_conv_layer"] == ["m0_last_conv", "m1_last_conv"]
     assert set(card.training) >= {"member-0", "member-1"}
     model, read = ev.load_artifact(tmp_path / "ens")
     assert len(model.get_layer("m0_last_conv").output.shape) == 4
     result = ev.evaluate_artifact(tmp_path / "ens", tiny_data)
     assert result["roc_auc"] == pytest.approx(read.metrics["test"]["roc_auc"], abs=1e-6)
+    # the heatmap explains every member: one map per member's feature map, summed
+    predictor = Predictor(tmp_path / "ens")
+    cam = predictor.heatmap(
+        predictor.prepare(Image.fromarray(xray_array(32))), towards_pneumonia=True
+    )
+    assert cam.shape == (32, 32) and cam.min() >= 0 and cam.max() == pytest.approx(1.0)
 
 
 def test_weights_must_match_the_backbones():
