@@ -22,7 +22,7 @@ class Scan(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     # Display only: sanitised and length-limited, never used in a storage path.
     original_filename = models.CharField(max_length=255)
-    # Re-encoded grayscale PNGs under server-generated names; served only by views
+    # Re-encoded grayscale JPEGs under server-generated names; served only by views
     # that check ownership.
     image = models.FileField(max_length=200)
     thumbnail = models.FileField(max_length=200)

@@ -14,7 +14,7 @@ STORED_FILE_KINDS = ("image", "thumbnail", "heatmap")
 
 
 def stored_file_response(scan: Scan, kind: str) -> FileResponse:
-    """A scan's stored PNG; the caller has already checked who may see the scan."""
+    """A scan's stored image; the caller has already checked who may see the scan."""
     if kind not in STORED_FILE_KINDS:
         raise Http404("No such file.")
     field = getattr(scan, kind)
@@ -23,6 +23,8 @@ def stored_file_response(scan: Scan, kind: str) -> FileResponse:
     except (FileNotFoundError, ValueError):  # ValueError: no file stored in the field
         logger.error("Scan %s: stored file %s is missing", scan.pk, field.name)
         raise Http404("The stored image is missing.") from None
-    response = FileResponse(handle, content_type="image/png")
+    # JPEG since stored copies became JPEGs; scans stored earlier keep their PNGs
+    content_type = "image/png" if field.name.endswith(".png") else "image/jpeg"
+    response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     return response

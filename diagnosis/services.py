@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 import unicodedata
 import uuid
@@ -17,13 +16,19 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from PIL import Image
 
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan
 from mlcore.card import ArtifactError
-from mlcore.gradcam import overlay_png
-from mlcore.imaging import DecodedUpload, ImageError, decode_image, decode_upload
+from mlcore.gradcam import overlay_image
+from mlcore.imaging import (
+    DecodedUpload,
+    ImageError,
+    decode_image,
+    decode_upload,
+    jpeg_bytes,
+    reduced_copy,
+)
 from mlcore.inference import ModelBusy, Prediction, Predictor
 
 logger = logging.getLogger(__name__)
@@ -62,14 +67,6 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     if len(data) > limit:
         raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
     return data
-
-
-def _png_bytes(image: Image.Image, longest_side: int) -> bytes:
-    copy = image.copy()
-    copy.thumbnail((longest_side, longest_side), Image.Resampling.LANCZOS)
-    buffer = io.BytesIO()
-    copy.save(buffer, format="PNG", compress_level=3)
-    return buffer.getvalue()
 
 
 def _predictor_with_card() -> Predictor:
@@ -126,7 +123,8 @@ def scan_create_many(
     """Analyse several uploads in one forward pass; each file succeeds or fails on its own."""
     predictor = _predictor_with_card()
     _check_batch(uploaded_files)
-    draft_size = max(settings.PNEUMO_DISPLAY_SIZE, predictor.card.input_size)
+    # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying large enough for the display copy
+    draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
     result = BatchResult()
     accepted: list[tuple[UploadedFile, DecodedUpload]] = []
     for upload in uploaded_files:
@@ -165,6 +163,7 @@ def _store_scan(
     owner: AbstractBaseUser, upload: UploadedFile, decoded: DecodedUpload, prediction: Prediction
 ) -> Scan:
     image = decoded.image
+    display = reduced_copy(image, settings.PNEUMO_DISPLAY_SIZE)
     scan = Scan(
         owner=owner,
         original_filename=display_filename(upload.name),
@@ -184,8 +183,8 @@ def _store_scan(
     _save_with_files(
         scan,
         {
-            "image": _png_bytes(image, settings.PNEUMO_DISPLAY_SIZE),
-            "thumbnail": _png_bytes(image, settings.PNEUMO_THUMBNAIL_SIZE),
+            "image": jpeg_bytes(display),
+            "thumbnail": jpeg_bytes(reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE)),
         },
     )
     logger.info("Scan %s by user %s: %s", scan.pk, owner.pk, scan.result_label)
@@ -200,7 +199,7 @@ def _save_with_files(scan: Scan, files: dict[str, bytes]) -> None:
         with transaction.atomic():
             for field_name, content in files.items():
                 getattr(scan, field_name).save(
-                    f"{stem}_{field_name}.png", ContentFile(content), save=False
+                    f"{stem}_{field_name}.jpg", ContentFile(content), save=False
                 )
                 written.append(getattr(scan, field_name).name)
             scan.save()
@@ -227,8 +226,8 @@ def scan_heatmap(*, scan: Scan) -> Scan:
             towards_pneumonia=scan.is_pneumonia,
             timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
-    name = scan.image.name.replace("_image.png", "_heatmap.png")
-    scan.heatmap.save(name, ContentFile(overlay_png(image, cam)), save=False)
+    name = f"{scan.image.name.rsplit('_image.', 1)[0]}_heatmap.jpg"
+    scan.heatmap.save(name, ContentFile(jpeg_bytes(overlay_image(image, cam))), save=False)
     try:
         Scan.objects.filter(pk=scan.pk).update(heatmap=scan.heatmap.name)
     except BaseException:

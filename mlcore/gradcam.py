@@ -7,7 +7,7 @@ upsampled to the image, is the heatmap.
 
 from __future__ import annotations
 
-import io
+import functools
 from collections.abc import Sequence
 
 import numpy as np
@@ -79,16 +79,21 @@ def class_activation_map(
     return full
 
 
-def overlay_png(image: Image.Image, cam: np.ndarray, *, alpha: float = OVERLAY_ALPHA) -> bytes:
-    """The map in colour over the grayscale X-ray, as PNG bytes at the image's size."""
-    from matplotlib import colormaps
-
+def overlay_image(
+    image: Image.Image, cam: np.ndarray, *, alpha: float = OVERLAY_ALPHA
+) -> Image.Image:
+    """The map in colour over the grayscale X-ray, as an RGB image of the image's size."""
     heat = Image.fromarray((cam * 255).astype(np.uint8)).resize(
         image.size, Image.Resampling.BILINEAR
     )
-    colours = colormaps[COLORMAP](np.asarray(heat, dtype=np.float32) / 255.0)[..., :3]
-    base = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
-    blended = (1 - alpha) * base + alpha * colours
-    buffer = io.BytesIO()
-    Image.fromarray((blended * 255).round().astype(np.uint8), mode="RGB").save(buffer, "PNG")
-    return buffer.getvalue()
+    heat.putpalette(_palette())
+    return Image.blend(image.convert("RGB"), heat.convert("RGB"), alpha)
+
+
+@functools.cache
+def _palette() -> list[int]:
+    """The colour map as a 256-entry palette: colouring becomes a table lookup."""
+    from matplotlib import colormaps
+
+    colours = colormaps[COLORMAP](np.linspace(0.0, 1.0, 256))[:, :3]
+    return (colours * 255).round().astype(np.uint8).ravel().tolist()

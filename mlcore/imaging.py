@@ -8,6 +8,7 @@ evaluated on is exactly what users get. Anything that cannot be read raises
 from __future__ import annotations
 
 import io
+import math
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,9 @@ ACCEPTED_FORMATS = ("JPEG", "PNG")
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_ASPECT_RATIO = 4.0
 MIN_SIDE = 64
+# Stored display copies: quality 90 is visually lossless for a display-sized radiograph
+# and encodes ~10x faster than PNG (2 ms vs 16-26 ms at 1024 px).
+STORED_JPEG_QUALITY = 90
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
@@ -141,6 +145,30 @@ def to_grayscale(image: Image.Image) -> Image.Image:
         background = Image.new("RGBA", image.size, (0, 0, 0, 255))
         image = Image.alpha_composite(background, image)
     return image.convert("RGB").convert("L")
+
+
+def reduced_copy(image: Image.Image, longest_side: int) -> Image.Image:
+    """The image shrunk by the smallest whole factor that fits ``longest_side``.
+
+    Whole-factor box reduction costs ~1 ms for a 2000x1800 X-ray, where a resampling
+    resize to exactly ``longest_side`` costs 10-25 ms: the copy ends up between half and
+    all of ``longest_side``.
+    """
+    factor = math.ceil(max(image.size) / longest_side)
+    return image.reduce(factor) if factor > 1 else image.copy()
+
+
+def jpeg_bytes(image: Image.Image, *, quality: int = STORED_JPEG_QUALITY) -> bytes:
+    """A fresh JPEG encoding: no metadata and none of the uploaded bytes survive.
+
+    Pillow writes an image's ``info`` (a JPEG comment, an ICC profile) back on save,
+    so the pixels are encoded from a copy without it.
+    """
+    pixels = image.copy()
+    pixels.info = {}
+    buffer = io.BytesIO()
+    pixels.save(buffer, format="JPEG", quality=quality)
+    return buffer.getvalue()
 
 
 def to_model_input(image: Image.Image, size: int, *, equalize: bool = False) -> np.ndarray:

@@ -34,7 +34,7 @@ from diagnosis.selectors import scan_list, scans_deletable_by
 from diagnosis.services import scan_create, scan_create_many, scan_delete, scan_heatmap
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
-PNG = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+IMAGE = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
 FILTER_PARAMETERS = [
     OpenApiParameter("q", description="Part of the file name"),
     OpenApiParameter(
@@ -136,18 +136,22 @@ class ScanViewSet(
     def perform_destroy(self, instance: Scan) -> None:
         scan_delete(scan=instance)
 
-    @extend_schema(responses=PNG, description="The stored X-ray, re-encoded as grayscale PNG.")
+    @extend_schema(
+        responses=IMAGE,
+        description="The stored X-ray: a grayscale JPEG re-encoded at display size "
+        "(longest side up to PNEUMO_DISPLAY_SIZE).",
+    )
     @action(detail=True, methods=["get"])
     def image(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "image")
 
-    @extend_schema(responses=PNG, description="A small PNG thumbnail of the stored X-ray.")
+    @extend_schema(responses=IMAGE, description="A small JPEG thumbnail of the stored X-ray.")
     @action(detail=True, methods=["get"])
     def thumbnail(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "thumbnail")
 
     @extend_schema(
-        responses={**PNG, 503: ErrorSerializer},
+        responses={**IMAGE, 503: ErrorSerializer},
         description="The Grad-CAM overlay (computed on the first request, then kept).",
     )
     @action(detail=True, methods=["get"])

@@ -34,7 +34,7 @@ def test_create_returns_the_scan_contract(alice_api, model):
 
     image = alice_api.get(body["image_url"])
     assert image.status_code == 200
-    assert image["Content-Type"] == "image/png"
+    assert image["Content-Type"] == "image/jpeg"
 
 
 def test_token_auth_works(alice, model):

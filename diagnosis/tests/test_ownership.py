@@ -24,8 +24,8 @@ def test_owner_sees_own_image(alice_client, alice, make_scan):
     )
 
     assert response.status_code == 200
-    assert response["Content-Type"] == "image/png"
-    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")
 
 
 def test_alice_cannot_read_or_delete_bobs_scan(alice_client, bob, make_scan, settings):

@@ -43,6 +43,16 @@ def test_production_refuses_to_start_half_configured(missing, message):
 
     assert result.returncode != 0
     assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.slow
+def test_a_local_install_runs_commands_with_the_key_make_run_wrote(tmp_path):
+    (tmp_path / "secret_key").write_text("local-" + "s" * 50 + "\n")
+
+    result = manage("check", PNEUMO_VAR_DIR=str(tmp_path))
+
+    assert result.returncode == 0, result.stderr
 
 
 @pytest.mark.slow

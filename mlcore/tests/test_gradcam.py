@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlcore.gradcam import overlay_png
+from mlcore.gradcam import overlay_image
+from mlcore.imaging import jpeg_bytes
 from mlcore.inference import Predictor
 from mlcore.testing import build_tiny_artifact, xray_array
 
@@ -28,12 +29,12 @@ def test_class_activation_map_has_the_input_shape_and_structure(tiny_artifact):
     assert cam.std() > 0.01
 
 
-def test_overlay_is_a_colour_png_of_the_image_size():
+def test_overlay_is_a_colour_image_of_the_image_size():
     image = Image.fromarray(np.full((40, 60), 128, dtype=np.uint8), mode="L")
     cam = np.zeros((8, 8), dtype=np.float32)
     cam[2:5, 2:5] = 1.0
 
-    overlay = Image.open(io.BytesIO(overlay_png(image, cam)))
+    overlay = Image.open(io.BytesIO(jpeg_bytes(overlay_image(image, cam))))
 
     assert overlay.mode == "RGB" and overlay.size == (60, 40)
     pixels = np.asarray(overlay, dtype=int)
