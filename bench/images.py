@@ -19,7 +19,7 @@ def full_size_xray_jpeg(width: int = 2000, height: int = 1800, seed: int = 0) ->
     ribs = (np.sin(y * 60) > 0.7) & lungs
     pixels[ribs] += 50
     image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), mode="L")
-    image = image.filter(ImageFilter.GaussianBlur(2))
+    image = image.filter(ImageFilter.GaussianBlur(1.3))
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)
+    image.save(buffer, "JPEG", quality=92)
     return buffer.getvalue()

@@ -82,8 +82,11 @@ class Server:
 
 
 @contextmanager
-def running_server(workers: int, model_dir: Path, database_url: str | None = None):
-    """gunicorn with `workers` processes on a free loopback port, its own data folder."""
+def running_server(
+    workers: int, model_dir: Path, database_url: str | None = None, threads: int = 4
+):
+    """gunicorn with `workers` processes of `threads` threads on a free loopback port,
+    its own data folder."""
     with tempfile.TemporaryDirectory(prefix="pneumo-load-") as folder:
         port = free_port()
         env = {
@@ -97,6 +100,7 @@ def running_server(workers: int, model_dir: Path, database_url: str | None = Non
             "PNEUMO_MODEL_DIR": str(model_dir),
             "PNEUMO_BIND": f"127.0.0.1:{port}",
             "WEB_CONCURRENCY": str(workers),
+            "PNEUMO_THREADS": str(threads),
             "PNEUMO_THROTTLE_USER": "1000000/minute",
             "PNEUMO_THROTTLE_UPLOADS": "1000000/minute",
             "PNEUMO_LOG_LEVEL": "warning",

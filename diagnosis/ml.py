@@ -11,7 +11,7 @@ NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install
 
 
 def current_predictor() -> Predictor:
-    return get_predictor(settings.PNEUMO_MODEL_DIR)
+    return get_predictor(settings.PNEUMO_MODEL_DIR, threads=settings.PNEUMO_TF_THREADS)
 
 
 def current_card() -> ModelCard | None:

@@ -52,8 +52,10 @@ class ModelBusy(RuntimeError):
 class Predictor:
     """One model artifact, loaded on first use."""
 
-    def __init__(self, model_dir: Path) -> None:
+    def __init__(self, model_dir: Path, *, threads: int = 0) -> None:
+        """``threads`` > 0 caps TensorFlow's thread pools (process-wide, set on first load)."""
         self.model_dir = Path(model_dir)
+        self.threads = threads
         self._lock = threading.Lock()
         self._model = None
         self._forward = None  # compiled: batch -> (pooled features, logits)
@@ -90,6 +92,8 @@ class Predictor:
             import keras
             import tensorflow as tf
 
+            if self.threads:
+                _limit_tensorflow_threads(tf, self.threads)
             model = keras.saving.load_model(model_path(self.model_dir), compile=False)
             gate = FeatureGaussian.load(self.model_dir)
             scorer = features_and_logits_model(model)
@@ -100,6 +104,9 @@ class Predictor:
                 lambda batch: scorer(batch, training=False),
                 input_signature=[tf.TensorSpec([None, size, size, 1], tf.float32)],
             )
+            # Trace the graph now (~1-2 s): loaded means ready, and the first requests
+            # after a worker starts do not queue behind the tracing.
+            self._forward(tf.zeros([1, size, size, 1]))
         except Exception as exc:  # any failure to load is the same problem for the caller
             raise ArtifactError(f"The model in {self.model_dir} cannot be loaded: {exc}") from exc
         self._model, self._gate = model, gate
@@ -179,12 +186,21 @@ _predictors: dict[Path, Predictor] = {}
 _predictors_lock = threading.Lock()
 
 
-def get_predictor(model_dir: Path) -> Predictor:
+def _limit_tensorflow_threads(tf, threads: int) -> None:
+    """Several web workers on few cores: one pool per core in each would oversubscribe."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    except RuntimeError:  # TensorFlow already running in this process: keep its pools
+        logger.debug("TensorFlow already initialised; thread limit %d not applied", threads)
+
+
+def get_predictor(model_dir: Path, *, threads: int = 0) -> Predictor:
     """The process-wide predictor of ``model_dir`` (one model per process and folder)."""
     key = Path(model_dir).resolve()
     with _predictors_lock:
         if key not in _predictors:
-            _predictors[key] = Predictor(key)
+            _predictors[key] = Predictor(key, threads=threads)
         return _predictors[key]
 
 
