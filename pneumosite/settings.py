@@ -1,7 +1,8 @@
 """Settings: one file, every knob from the environment, safe defaults.
 
 With DJANGO_DEBUG unset the site runs in production mode and refuses to start without
-DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. `make run` provides both for a local run.
+DJANGO_SECRET_KEY and DJANGO_ALLOWED_HOSTS. `make run` provides both for a local install
+(a generated key in var/secret_key, loopback host names).
 """
 
 from __future__ import annotations
@@ -42,15 +43,25 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
+VAR_DIR = Path(env_str("PNEUMO_VAR_DIR", str(BASE_DIR / "var")))
+# `make run` writes a random key here: a local install's own commands (train_model,
+# createsuperuser, ...) then work without any environment, on loopback host names.
+LOCAL_SECRET_FILE = VAR_DIR / "secret_key"
+LOCAL_INSTALL = not env_str("DJANGO_SECRET_KEY") and LOCAL_SECRET_FILE.is_file()
+
 SECRET_KEY = env_str("DJANGO_SECRET_KEY")
+if LOCAL_INSTALL:
+    SECRET_KEY = LOCAL_SECRET_FILE.read_text().strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "Set DJANGO_SECRET_KEY (or DJANGO_DEBUG=1 for local development)."
+            "Set DJANGO_SECRET_KEY (or run `make run` once for a local install, "
+            "or DJANGO_DEBUG=1 for development)."
         )
     SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"
 
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+LOOPBACK_HOSTS = "localhost,127.0.0.1,[::1]"
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", LOOPBACK_HOSTS if DEBUG or LOCAL_INSTALL else "")
 if not ALLOWED_HOSTS and not DEBUG:
     raise ImproperlyConfigured(
         "Set DJANGO_ALLOWED_HOSTS, e.g. DJANGO_ALLOWED_HOSTS=xray.example.org"
@@ -121,7 +132,6 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, anything dj-database-url understands otherwise.
-VAR_DIR = Path(env_str("PNEUMO_VAR_DIR", str(BASE_DIR / "var")))
 if "DATABASE_URL" not in os.environ:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
@@ -170,6 +180,9 @@ STORAGES = {
 
 # The model and the limits of an upload.
 PNEUMO_MODEL_DIR = Path(env_str("PNEUMO_MODEL_DIR", str(BASE_DIR / "mlcore" / "artifacts")))
+# TensorFlow threads per process; 0: one per core (gunicorn.conf.py divides the cores
+# among its workers).
+PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)
 PNEUMO_MAX_UPLOAD_BYTES = env_int("PNEUMO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PNEUMO_MAX_IMAGE_PIXELS = env_int("PNEUMO_MAX_IMAGE_PIXELS", 40_000_000)
 PNEUMO_MAX_BATCH_FILES = env_int("PNEUMO_MAX_BATCH_FILES", 32)
