@@ -23,7 +23,7 @@ def stored_file_response(scan: Scan, kind: str) -> FileResponse:
     except (FileNotFoundError, ValueError):  # ValueError: no file stored in the field
         logger.error("Scan %s: stored file %s is missing", scan.pk, field.name)
         raise Http404("The stored image is missing.") from None
-    # JPEG since stored copies became JPEGs; scans stored earlier keep their PNGs
+    # X-ray copies are JPEGs (PNGs for scans stored before), heatmaps PNGs
     content_type = "image/png" if field.name.endswith(".png") else "image/jpeg"
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, no-store"

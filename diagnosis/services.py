@@ -26,8 +26,8 @@ from mlcore.imaging import (
     ImageError,
     decode_image,
     decode_upload,
-    jpeg_bytes,
     reduced_copy,
+    reencoded,
 )
 from mlcore.inference import ModelBusy, Prediction, Predictor
 
@@ -183,8 +183,8 @@ def _store_scan(
     _save_with_files(
         scan,
         {
-            "image": jpeg_bytes(display),
-            "thumbnail": jpeg_bytes(reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE)),
+            "image": reencoded(display, "JPEG"),
+            "thumbnail": reencoded(reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE), "JPEG"),
         },
     )
     logger.info("Scan %s by user %s: %s", scan.pk, owner.pk, scan.result_label)
@@ -226,8 +226,8 @@ def scan_heatmap(*, scan: Scan) -> Scan:
             towards_pneumonia=scan.is_pneumonia,
             timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
-    name = f"{scan.image.name.rsplit('_image.', 1)[0]}_heatmap.jpg"
-    scan.heatmap.save(name, ContentFile(jpeg_bytes(overlay_image(image, cam))), save=False)
+    name = f"{scan.image.name.rsplit('_image.', 1)[0]}_heatmap.png"
+    scan.heatmap.save(name, ContentFile(reencoded(overlay_image(image, cam), "PNG")), save=False)
     try:
         Scan.objects.filter(pk=scan.pk).update(heatmap=scan.heatmap.name)
     except BaseException:

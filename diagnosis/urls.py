@@ -13,7 +13,7 @@ urlpatterns = [
     path("model/", views.model_card, name="model-card"),
     re_path(r"^model/(?P<name>[a-z_]+)\.png$", views.model_plot, name="model-plot"),
     re_path(
-        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail|heatmap)\.jpg$",
+        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail|heatmap)$",
         views.scan_file,
         name="scan-file",
     ),

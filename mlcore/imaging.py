@@ -23,9 +23,9 @@ ACCEPTED_FORMATS = ("JPEG", "PNG")
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_ASPECT_RATIO = 4.0
 MIN_SIDE = 64
-# Stored display copies: quality 90 is visually lossless for a display-sized radiograph
-# and encodes ~10x faster than PNG (2 ms vs 16-26 ms at 1024 px).
-STORED_JPEG_QUALITY = 90
+# Stored copies. JPEG quality 90 is visually lossless for a display-sized radiograph and
+# encodes ~10x faster than PNG (2 ms vs 16-26 ms at 1024 px); heatmap overlays are PNG.
+STORED_FORMAT_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {"compress_level": 1}}
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 
 
@@ -158,8 +158,8 @@ def reduced_copy(image: Image.Image, longest_side: int) -> Image.Image:
     return image.reduce(factor) if factor > 1 else image.copy()
 
 
-def jpeg_bytes(image: Image.Image, *, quality: int = STORED_JPEG_QUALITY) -> bytes:
-    """A fresh JPEG encoding: no metadata and none of the uploaded bytes survive.
+def reencoded(image: Image.Image, fmt: str) -> bytes:
+    """A fresh encoding ("JPEG" or "PNG"): no metadata and none of the uploaded bytes survive.
 
     Pillow writes an image's ``info`` (a JPEG comment, an ICC profile) back on save,
     so the pixels are encoded from a copy without it.
@@ -167,7 +167,7 @@ def jpeg_bytes(image: Image.Image, *, quality: int = STORED_JPEG_QUALITY) -> byt
     pixels = image.copy()
     pixels.info = {}
     buffer = io.BytesIO()
-    pixels.save(buffer, format="JPEG", quality=quality)
+    pixels.save(buffer, format=fmt, **STORED_FORMAT_OPTIONS[fmt])
     return buffer.getvalue()
 
 

@@ -35,6 +35,7 @@ from diagnosis.services import scan_create, scan_create_many, scan_delete, scan_
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
 IMAGE = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+OVERLAY = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
 FILTER_PARAMETERS = [
     OpenApiParameter("q", description="Part of the file name"),
     OpenApiParameter(
@@ -151,7 +152,7 @@ class ScanViewSet(
         return stored_file_response(self.get_object(), "thumbnail")
 
     @extend_schema(
-        responses={**IMAGE, 503: ErrorSerializer},
+        responses={**OVERLAY, 503: ErrorSerializer},
         description="The Grad-CAM overlay (computed on the first request, then kept).",
     )
     @action(detail=True, methods=["get"])

@@ -19,13 +19,13 @@ def test_heatmap_is_computed_on_first_view_then_kept(alice_client, alice, make_s
 
     first = alice_client.get(url)
     assert first.status_code == 200
-    assert first["Content-Type"] == "image/jpeg"
+    assert first["Content-Type"] == "image/png"
     overlay = image_array(first)
     assert overlay.shape == (96, 96, 3)  # the stored image's size, in colour
     assert overlay.std() > 1.0
 
     stored = Scan.objects.get(pk=scan.pk).heatmap.name
-    assert stored.endswith("_heatmap.jpg")
+    assert stored.endswith("_heatmap.png")
     again = alice_client.get(url)
     assert np.array_equal(image_array(again), overlay)
     assert Scan.objects.get(pk=scan.pk).heatmap.name == stored

@@ -31,12 +31,12 @@ SCRIPT = textwrap.dedent(
                 model_version="v", inference_ms=1.0)
     png = open(sys.argv[1], "rb").read()
     scan.image.save("scans/r_image.png", ContentFile(png), save=False)
-    scan.thumbnail.save("scans/r_thumbnail.jpg", ContentFile(png), save=False)
+    scan.thumbnail.save("scans/r_thumbnail.png", ContentFile(png), save=False)
     scan.save()
     client = Client()
     client.force_login(user)
     codes = [client.get(url).status_code for url in (
-        "/", "/scans/", f"/scans/{scan.pk}/", f"/scans/{scan.pk}/thumbnail.jpg",
+        "/", "/scans/", f"/scans/{scan.pk}/", f"/scans/{scan.pk}/thumbnail",
         "/api/scans/", f"/api/scans/{scan.pk}/", "/healthcheck",
     )]
     loaded = sorted(m for m in ("tensorflow", "keras") if m in sys.modules)

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from mlcore.gradcam import overlay_image
-from mlcore.imaging import jpeg_bytes
+from mlcore.imaging import reencoded
 from mlcore.inference import Predictor
 from mlcore.testing import build_tiny_artifact, xray_array
 
@@ -34,7 +34,7 @@ def test_overlay_is_a_colour_image_of_the_image_size():
     cam = np.zeros((8, 8), dtype=np.float32)
     cam[2:5, 2:5] = 1.0
 
-    overlay = Image.open(io.BytesIO(jpeg_bytes(overlay_image(image, cam))))
+    overlay = Image.open(io.BytesIO(reencoded(overlay_image(image, cam), "PNG")))
 
     assert overlay.mode == "RGB" and overlay.size == (60, 40)
     pixels = np.asarray(overlay, dtype=int)
