@@ -2,7 +2,9 @@
 
 import io
 import re
+import struct
 import zipfile
+import zlib
 
 import numpy as np
 import pytest
@@ -25,8 +27,20 @@ def zip_bytes() -> bytes:
 
 
 def bomb_png() -> bytes:
-    """A small file whose header claims 100 megapixels."""
+    """A highly compressible huge image: 100 megapixels in a small file."""
     return image_bytes(Image.new("L", (10_000, 10_000)), "PNG", optimize=True)
+
+
+def png_header_only(width: int, height: int) -> bytes:
+    """A PNG whose header claims any size, followed by an empty pixel-data chunk."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", b"")
 
 
 HOSTILE = {
@@ -42,6 +56,8 @@ HOSTILE = {
     "tiny": (image_bytes(Image.new("L", (10, 10))), "at least 64x64"),
     "sliver": (image_bytes(Image.new("L", (2000, 100))), "times wider than high"),
     "bomb": (bomb_png(), "more pixels than the limit"),
+    "claims-50000x50000": (png_header_only(50_000, 50_000), "more pixels than the limit"),
+    "claims-100000x1": (png_header_only(100_000, 1), "at least 64x64"),
     "gif": (image_bytes(Image.new("L", (100, 100)), "GIF"), "Unsupported image format GIF"),
 }
 
