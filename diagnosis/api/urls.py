@@ -1,9 +1,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.urls import path
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
-from diagnosis.api.views import ModelCardView, ScanViewSet
+from diagnosis.api.views import ModelCardView, ScanViewSet, TokenView
 
 app_name = "api"
 
@@ -12,7 +11,7 @@ router.register("scans", ScanViewSet, basename="scan")
 
 urlpatterns = [
     *router.urls,
-    path("auth/token/", obtain_auth_token, name="auth-token"),
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("model/", ModelCardView.as_view(), name="model"),
 ]
 

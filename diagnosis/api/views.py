@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from axes.handlers.proxy import AxesProxyHandler
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -161,6 +164,19 @@ class ScanViewSet(
         if not scan.is_recognised:
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
         return stored_file_response(scan_heatmap(scan=scan), "heatmap")
+
+
+class TokenView(ObtainAuthToken):
+    """DRF's token login, answering 429 rather than 400 while the user is locked out."""
+
+    def post(self, request: Request, *args, **kwargs) -> Response:
+        credentials = {"username": request.data.get("username", "")}
+        if AxesProxyHandler.is_locked(request._request, credentials):
+            minutes = settings.AXES_COOLOFF_TIME * 60
+            raise Throttled(
+                detail=f"Too many failed logins for this account: try again in {minutes:g} minutes."
+            )
+        return super().post(request, *args, **kwargs)
 
 
 @extend_schema(tags=["model"])
