@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.http import Http404
 
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan
@@ -229,10 +230,17 @@ def scan_heatmap(*, scan: Scan) -> Scan:
     name = f"{scan.image.name.rsplit('_image.', 1)[0]}_heatmap.png"
     scan.heatmap.save(name, ContentFile(reencoded(overlay_image(image, cam), "PNG")), save=False)
     try:
-        Scan.objects.filter(pk=scan.pk).update(heatmap=scan.heatmap.name)
+        # Only if no concurrent first view stored one meanwhile (and the scan still exists)
+        won = Scan.objects.filter(pk=scan.pk, heatmap="").update(heatmap=scan.heatmap.name)
     except BaseException:
         default_storage.delete(scan.heatmap.name)
         raise
+    if not won:
+        default_storage.delete(scan.heatmap.name)
+        try:
+            scan.refresh_from_db()
+        except Scan.DoesNotExist:
+            raise Http404("The scan was deleted.") from None
     return scan
 
 

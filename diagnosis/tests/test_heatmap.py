@@ -1,10 +1,14 @@
 import io
 
 import numpy as np
+import pytest
+from django.http import Http404
 from django.urls import reverse
 from PIL import Image
 
 from diagnosis.models import Scan
+from diagnosis.services import scan_heatmap
+from diagnosis.tests.conftest import stored_files
 
 
 def image_array(response) -> np.ndarray:
@@ -61,3 +65,25 @@ def test_deleting_a_scan_removes_its_heatmap(
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("diagnosis:scan-delete", args=[scan.pk]))
     assert stored_files(settings.MEDIA_ROOT) == []
+
+
+def test_concurrent_first_views_keep_one_heatmap_file(alice, make_scan, settings):
+    scan = make_scan(alice, opaque=True)
+    stale = Scan.objects.get(pk=scan.pk)  # a second request that read the row before
+
+    first = scan_heatmap(scan=scan)
+    second = scan_heatmap(scan=stale)  # computes too, then finds the first one stored
+
+    assert second.heatmap.name == first.heatmap.name
+    heatmaps = [p for p in stored_files(settings.MEDIA_ROOT) if "_heatmap" in p.name]
+    assert [p.name for p in heatmaps] == [first.heatmap.name.rsplit("/", 1)[-1]]
+
+
+def test_heatmap_of_a_scan_deleted_meanwhile_is_a_404_leaving_no_file(alice, make_scan, settings):
+    scan = make_scan(alice, opaque=True)
+    Scan.objects.filter(pk=scan.pk).delete()  # deleted by another request
+
+    with pytest.raises(Http404):
+        scan_heatmap(scan=scan)
+
+    assert not [p for p in stored_files(settings.MEDIA_ROOT) if "_heatmap" in p.name]
