@@ -148,6 +148,13 @@ def _application_features(inputs, spec: Backbone, weights, alpha: float | None):
         raise ModelBuildError(
             f"Cannot build {spec.constructor} with weights {weights}: {exc}"
         ) from None
+    except Exception as exc:  # Keras reports a failed download as a bare Exception
+        if weights != "imagenet":
+            raise
+        raise ModelBuildError(
+            f"Cannot download the ImageNet weights of {spec.constructor} ({exc}). Without "
+            "network, pass --weights with a Keras weights file (no top), or --weights none."
+        ) from None
     network.name = "backbone"
     for layer in network.layers:
         if isinstance(layer, layers.BatchNormalization):

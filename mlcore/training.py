@@ -25,6 +25,7 @@ from mlcore import evaluation as ev
 from mlcore.card import CARD_FILENAME, MODEL_FILENAME, ArtifactError, ModelCard, write_card
 from mlcore.dataset import (
     DatasetError,
+    Splits,
     default_data_dir,
     detect_layout,
     ensure_dataset,
@@ -307,8 +308,6 @@ def _calibrate(model, val_logits: np.ndarray, val_labels: np.ndarray) -> tuple[f
 
 def train(config: TrainConfig) -> tuple[Path, ModelCard]:
     """Run the whole pipeline; return the artifact folder and its card."""
-    import keras
-
     started = time.monotonic()
     if config.data_dir and not (config.download or config.force_download):
         layout = detect_layout(config.data_dir)
@@ -321,7 +320,22 @@ def train(config: TrainConfig) -> tuple[Path, ModelCard]:
     splits = make_splits(layout, val_fraction=config.val_fraction, seed=config.seed)
     logger.info("Data: %s", {k: v for k, v in splits.description.items() if k != "source"})
     output = Path(config.output) if config.output else default_output_dir(config)
+    created = not output.exists()
     output.mkdir(parents=True, exist_ok=True)
+    try:
+        return _train_into(output, config, splits, started)
+    except BaseException:
+        if created and not any(output.iterdir()):
+            output.rmdir()  # a bad option or a failed download leaves no empty run folder
+        raise
+
+
+def _train_into(
+    output: Path, config: TrainConfig, splits: Splits, started: float
+) -> tuple[Path, ModelCard]:
+    """Everything after the data is found: fit, calibrate, evaluate, save, install."""
+    import keras
+
     keras.utils.set_random_seed(config.seed)
 
     def arrays(samples):

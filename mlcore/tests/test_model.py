@@ -57,6 +57,18 @@ def test_bad_backbone_or_weights_raise_a_clear_error(tmp_path):
         build_model("cnn", 32, weights="imagenet")
 
 
+def test_imagenet_weights_without_network_are_a_clear_error(monkeypatch):
+    import keras
+
+    def offline(**kwargs):
+        raise Exception("URL fetch failure on https://storage.googleapis.com/...: None")
+
+    monkeypatch.setattr(keras.applications, "MobileNetV2", offline)
+
+    with pytest.raises(ModelBuildError, match="Without network, pass --weights"):
+        build_model("mobilenet_v2", 32, weights="imagenet")
+
+
 def test_center_crop_keeps_the_input_contract_and_rejects_silly_fractions():
     model = build_model("cnn", 40, crop=0.8)
     _check_contract(model, 40)

@@ -112,6 +112,19 @@ def test_cli_reports_a_missing_data_dir_in_one_line(tmp_path, capsys):
     assert "\n" not in error and "does not exist" in error
 
 
+def test_cli_with_a_missing_weights_file_says_so_and_leaves_no_run_folder(
+    tiny_data, tmp_path, capsys
+):
+    output = tmp_path / "run"
+    missing = str(tmp_path / "missing.h5")
+    argv = ["--data-dir", str(tiny_data), "--backbone", "mobilenet", "--weights", missing,
+            "--image-size", "32", "--output", str(output)]  # fmt: skip
+
+    assert main(argv) == 2
+    assert capsys.readouterr().err.strip().startswith("error: Weights file")
+    assert not output.exists()
+
+
 @pytest.mark.slow
 def test_cli_install_copies_the_artifact(tiny_data, tmp_path, monkeypatch):
     monkeypatch.setenv("PNEUMO_MODEL_DIR", str(tmp_path / "installed"))
