@@ -29,7 +29,8 @@ def default_model_dir() -> Path:
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.asarray(logits, dtype=np.float64)))
+    # exp(-log(1 + e^-x)): no overflow for very negative logits
+    return np.exp(-np.logaddexp(0.0, -np.asarray(logits, dtype=np.float64)))
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:

@@ -141,8 +141,8 @@ def test_cli_install_copies_the_artifact(tiny_data, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_ensemble_of_two_backbones_is_one_model_with_a_reachable_feature_map(tiny_data, tmp_path):
     config = TrainConfig(
-        data_dir=tiny_data, backbone="cnn,mobilenet", epochs=1, image_size=32, batch_size=8,
-        output=tmp_path / "ens", augment="none",
+        data_dir=tiny_data, backbone="cnn,mobilenet", weights="none", epochs=1, image_size=32,
+        batch_size=8, output=tmp_path / "ens", augment="none",
     )  # fmt: skip
     _, card = train(config)
     assert card.backbone == "cnn+mobilenet"
@@ -166,5 +166,15 @@ def test_weights_must_match_the_backbones():
         ("mobilenet", "w.h5"),
     ]
     assert members(TrainConfig(backbone="cnn,cnn")) == [("cnn", None), ("cnn", None)]
+    assert members(TrainConfig()) == [  # the shipped recipe: ImageNet where it exists
+        ("mobilenet_v2", "imagenet"),
+        ("cnn", None),
+        ("mobilenet_v2", "imagenet"),
+    ]
+    assert members(TrainConfig(backbone="mobilenet,cnn", weights="w.h5")) == [
+        ("mobilenet", "w.h5"),
+        ("cnn", None),
+    ]
+    assert members(TrainConfig(backbone="cnn", weights="cnn.h5")) == [("cnn", "cnn.h5")]
     with pytest.raises(ModelBuildError, match="2 backbones"):
         members(TrainConfig(backbone="cnn,cnn", weights="a,b,c"))
