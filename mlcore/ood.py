@@ -208,7 +208,16 @@ def main(argv: list[str] | None = None) -> int:
         }
         if not args.report_only:
             fit_for_artifact(args.model, arrays["train"], arrays["val"], percentile=args.percentile)
-        for name in ("val", "test"):
+        from mlcore.imaging import to_model_input
+        from mlcore.testing import not_xray_images
+
+        arrays["generated non-X-rays"] = np.stack(
+            [
+                to_model_input(image.convert("L"), card.input_size, equalize=card.equalize)
+                for image in not_xray_images(400).values()
+            ]
+        )
+        for name in ("val", "test", "generated non-X-rays"):
             if name in arrays:
                 rate = flag_rate(args.model, arrays[name])
                 logger.info("Flagged as not a chest X-ray: %.1f%% of %s", 100 * rate, name)

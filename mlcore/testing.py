@@ -11,7 +11,7 @@ import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
+from PIL import Image, ImageDraw
 
 from mlcore.card import ModelCard, model_path, write_card
 from mlcore.imaging import to_model_input
@@ -31,6 +31,31 @@ def xray_array(size: int = 96, *, opaque: bool = False, seed: int = 0) -> np.nda
     if opaque:
         pixels = np.where(lungs, 0.15 + 0.6 * rng.random((size, size)), pixels)
     return (np.clip(pixels, 0, 1) * 255).astype(np.uint8)
+
+
+def not_xray_images(size: int = 96) -> dict[str, Image.Image]:
+    """Pictures that are no chest X-ray, for the "is this a chest X-ray?" gate."""
+    rng = np.random.default_rng(0)
+    text = Image.new("L", (size, size), 255)
+    draw = ImageDraw.Draw(text)
+    for line in range(0, size - 12, 14):
+        draw.text((4, 4 + line), "INVOICE 2026 total 123.45", fill=0)
+    return {
+        "noise": Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8)),
+        "coarse noise": Image.fromarray(rng.integers(0, 256, (24, 24), dtype=np.uint8)).resize(
+            (size, size)
+        ),
+        "gradient": Image.fromarray(np.tile(np.linspace(0, 255, size, dtype=np.uint8), (size, 1))),
+        "blank white": Image.new("L", (size, size), 255),
+        "blank black": Image.new("L", (size, size), 0),
+        "text": text,
+        "colour blocks": Image.fromarray((rng.random((6, 6, 3)) * 255).astype(np.uint8)).resize(
+            (size, size)
+        ),
+        "photo-like": Image.fromarray((rng.random((40, 40, 3)) * 255).astype(np.uint8)).resize(
+            (size, size), Image.Resampling.BICUBIC
+        ),
+    }
 
 
 def image_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:

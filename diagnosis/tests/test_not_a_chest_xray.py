@@ -1,28 +1,11 @@
-import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from PIL import Image, ImageDraw
 
 from diagnosis.models import Scan
-from mlcore.testing import image_bytes, xray_png
+from mlcore.testing import image_bytes, not_xray_images, xray_png
 
-RNG = np.random.default_rng(0)
-
-
-def text_image() -> Image.Image:
-    image = Image.new("L", (96, 96), 255)
-    ImageDraw.Draw(image).text((4, 40), "INVOICE 2026", fill=0)
-    return image
-
-
-NOT_XRAYS = {
-    "noise": Image.fromarray(RNG.integers(0, 256, (24, 24), dtype=np.uint8)).resize((96, 96)),
-    "gradient": Image.fromarray(np.tile(np.linspace(0, 255, 96, dtype=np.uint8), (96, 1))),
-    "blank": Image.new("L", (96, 96), 255),
-    "text": text_image(),
-    "colour": Image.fromarray((RNG.random((6, 6, 3)) * 255).astype(np.uint8)).resize((96, 96)),
-}
+NOT_XRAYS = not_xray_images()
 
 
 @pytest.mark.parametrize("kind", NOT_XRAYS)
