@@ -221,15 +221,22 @@ def load_artifact(model_dir: Path) -> tuple[Any, ModelCard]:
     return keras.models.load_model(model_path(model_dir), compile=False), card
 
 
-def evaluate_artifact(model_dir: Path, data_dir: Path) -> dict[str, Any]:
-    """Metrics of the artifact in ``model_dir`` on a folder, preprocessed as the app does."""
+def labelled_probabilities(
+    model_dir: Path, data_dir: Path
+) -> tuple[ModelCard, np.ndarray, np.ndarray, Path]:
+    """The card, labels and calibrated probabilities of a labelled folder, as the app sees it."""
     folder = evaluation_folder(data_dir)
-    model, card = load_artifact(model_dir)
     samples = list_samples(folder)
     if not samples:
         raise DatasetError(f"No images in {folder}/NORMAL or {folder}/PNEUMONIA.")
+    model, card = load_artifact(model_dir)
     images, labels = load_arrays(samples, card.input_size, equalize=card.equalize)
-    probs = probabilities(model, images, card.temperature)
+    return card, labels, probabilities(model, images, card.temperature), folder
+
+
+def evaluate_artifact(model_dir: Path, data_dir: Path) -> dict[str, Any]:
+    """Metrics of the artifact in ``model_dir`` on a folder, preprocessed as the app does."""
+    card, labels, probs, folder = labelled_probabilities(model_dir, data_dir)
     result = binary_metrics(labels, probs, card.threshold)
     result["at_0.5"] = binary_metrics(labels, probs, 0.5)
     result["model_version"] = card.version

@@ -141,3 +141,13 @@ def build_tiny_artifact(model_dir: Path) -> Path:
         model_dir, images, xray_inputs(64, first_seed=1000)[0], percentile=100.0, model=model
     )
     return model_dir
+
+
+def labelled_xray_folder(root: Path, normal: int, pneumonia: int) -> Path:
+    """A labelled folder of generated X-rays: clear lungs in NORMAL/, hazy ones in PNEUMONIA/."""
+    for name, count, opaque in (("NORMAL", normal, False), ("PNEUMONIA", pneumonia, True)):
+        (root / name).mkdir(parents=True)
+        for index in range(count):
+            picture = xray_array(96, opaque=opaque, seed=500 + 2 * index + opaque)
+            Image.fromarray(picture, mode="L").save(root / name / f"site-{index}.png")
+    return root

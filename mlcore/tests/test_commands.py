@@ -7,6 +7,9 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from mlcore.card import read_card
+from mlcore.testing import labelled_xray_folder
+
 
 def test_train_model_without_data_or_credentials_fails_in_one_line(tmp_path, monkeypatch):
     for name in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN"):
@@ -37,3 +40,25 @@ def test_train_then_evaluate(tiny_data, tmp_path, monkeypatch):
 def test_evaluate_model_without_an_artifact_fails_in_one_line(tiny_data, tmp_path):
     with pytest.raises(CommandError, match="No model installed"):
         call_command("evaluate_model", data_dir=tiny_data, model=tmp_path / "empty")
+
+
+def test_set_site_threshold_then_reset(artifact, tmp_path, capsys):
+    site = labelled_xray_folder(tmp_path / "site", 20, 25)
+    training = read_card(artifact)
+
+    call_command("set_site_threshold", data_dir=site, model=artifact, target_sensitivity=0.9)
+    output = capsys.readouterr().out
+    assert "before @ 0.500" in output and "Restart the web workers" in output
+    assert read_card(artifact).version.startswith(training.version + "+site-")
+
+    call_command("set_site_threshold", model=artifact, reset=True)
+    assert read_card(artifact).threshold == training.threshold
+
+
+def test_set_site_threshold_needs_a_folder_and_enough_images(artifact, tmp_path):
+    with pytest.raises(CommandError, match="--data-dir"):
+        call_command("set_site_threshold", model=artifact)
+    site = labelled_xray_folder(tmp_path / "site", 3, 25)
+    with pytest.raises(CommandError, match="3 normal and 25 pneumonia") as error:
+        call_command("set_site_threshold", data_dir=site, model=artifact)
+    assert "\n" not in str(error.value)
