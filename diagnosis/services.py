@@ -246,8 +246,12 @@ def scan_heatmap(*, scan: Scan) -> Scan:
 
 def scan_delete(*, scan: Scan) -> None:
     """Delete the row, then its files once the deletion is committed."""
-    names = [field.name for field in scan.stored_files()]
     with transaction.atomic():
+        # The file names as the locked row holds them now, not as this instance read them:
+        # a heatmap stored by a concurrent first view since then goes too (and a first view
+        # storing one after this lock finds no row and deletes its own file).
+        locked = Scan.objects.select_for_update().filter(pk=scan.pk).first() or scan
+        names = [field.name for field in locked.stored_files()]
         scan.delete()
         transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
