@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
-from rest_framework.exceptions import Throttled, ValidationError
+from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -69,6 +69,14 @@ class ScanViewSet(
         # Uploads cost a model run each: they get their own, tighter, rate.
         self.throttle_scope = "uploads" if self.action in self.UPLOAD_ACTIONS else None
         return super().get_throttles()
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        # The router gives every route a format suffix (.json, .api); the extra actions
+        # (files, export, batch) have their own formats, so a suffix there names nothing.
+        suffix = kwargs.get("format")
+        if suffix and self.action in {action.__name__ for action in self.get_extra_actions()}:
+            raise NotFound(f"No such resource: /{self.action}/ takes no '.{suffix}' suffix.")
+        super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Scan]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
