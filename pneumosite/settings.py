@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from pneumosite.static_headers import add_security_headers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -177,6 +179,7 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
 
 # The model and the limits of an upload.
 PNEUMO_MODEL_DIR = Path(env_str("PNEUMO_MODEL_DIR", str(BASE_DIR / "mlcore" / "artifacts")))
