@@ -112,7 +112,11 @@ AXES_COOLOFF_TIME = env_int("PNEUMO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = env_int("PNEUMO_PROXY_COUNT", 0)
+# Reverse proxies in front of the app that append to X-Forwarded-For: the client address
+# is the one the outermost trusted proxy saw; with 0 the header is ignored (it is the
+# client's own word), for login lock-outs and API throttles alike.
+PNEUMO_PROXY_COUNT = env_int("PNEUMO_PROXY_COUNT", 0)
+AXES_IPWARE_PROXY_COUNT = PNEUMO_PROXY_COUNT
 
 ROOT_URLCONF = "pneumosite.urls"
 WSGI_APPLICATION = "pneumosite.wsgi.application"
@@ -151,6 +155,31 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+def throttle_cache(store: str) -> dict:
+    """Where the API throttles count: one store that every worker and machine shares."""
+    if store == "database":  # no extra service; `migrate` creates the table
+        return {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "pneumo_throttle_cache",
+            # Past this many live counters the oldest third is dropped (an attack from
+            # more addresses than that within a minute gets a looser limit).
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    if store == "memory":  # per process: only for a single worker
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}
+    if store.startswith(("redis://", "rediss://", "unix://")):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": store}
+    raise ImproperlyConfigured(
+        f"PNEUMO_THROTTLE_CACHE must be 'database', 'memory' or a redis:// URL, not {store!r}"
+    )
+
+
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "throttle": throttle_cache(env_str("PNEUMO_THROTTLE_CACHE", "database")),
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -215,15 +244,18 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "diagnosis.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
-        "rest_framework.throttling.AnonRateThrottle",
-        "rest_framework.throttling.UserRateThrottle",
-        "rest_framework.throttling.ScopedRateThrottle",
+        "diagnosis.api.throttles.AnonThrottle",
+        "diagnosis.api.throttles.UserThrottle",
+        "diagnosis.api.throttles.ScopedThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("PNEUMO_THROTTLE_ANON", "30/minute"),
         "user": env_str("PNEUMO_THROTTLE_USER", "600/minute"),
         "uploads": env_str("PNEUMO_THROTTLE_UPLOADS", "120/minute"),
+        # token requests, per client address and, separately, per submitted user name
+        "token": env_str("PNEUMO_THROTTLE_TOKEN", "10/minute"),
     },
+    "NUM_PROXIES": PNEUMO_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pneumonia screening API",

@@ -27,6 +27,11 @@ from diagnosis.api.serializers import (
     ScanSerializer,
     ScanUploadSerializer,
 )
+from diagnosis.api.throttles import (
+    TokenAddressThrottle,
+    TokenUsernameThrottle,
+    submitted_username,
+)
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.forms import RESULT_CHOICES, SORT_CHOICES, HistoryFilterForm
 from diagnosis.ml import NO_MODEL_HELP, current_card
@@ -177,8 +182,10 @@ class ScanViewSet(
 class TokenView(ObtainAuthToken):
     """DRF's token login, answering 429 rather than 400 while the user is locked out."""
 
+    throttle_classes = [TokenAddressThrottle, TokenUsernameThrottle]
+
     def post(self, request: Request, *args, **kwargs) -> Response:
-        credentials = {"username": request.data.get("username", "")}
+        credentials = {"username": submitted_username(request)}
         if AxesProxyHandler.is_locked(request._request, credentials):
             minutes = settings.AXES_COOLOFF_TIME * 60
             raise Throttled(
