@@ -140,5 +140,6 @@ def test_history_of_10000_scans_pages_in_a_few_queries(
         response = alice_client.get(HISTORY, {"page": 200, "sort": "probability_asc"})
     assert response.status_code == 200
     assert "Page 200 of 401" in response.content.decode()
-    with django_assert_max_num_queries(5):
+    # + the throttle's shared counter, the same for any history: read it, then write it
+    with django_assert_max_num_queries(5 + 6):
         assert alice_client.get(reverse("api:scan-list"), {"page": 3}).status_code == 200

@@ -1,0 +1,52 @@
+"""Anonymous uploads are refused before their body is read.
+
+An upload's body is parsed by the first code that reads request.POST or request.FILES:
+for the pages that is CsrfViewMiddleware.process_view, before any login check, so an
+anonymous client could make the server parse (and spool) hundreds of megabytes just to be
+redirected to the login page. This middleware answers in the request phase, which runs
+before every process_view; it must come after AuthenticationMiddleware.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.contrib.auth.views import redirect_to_login
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import Resolver404, resolve
+
+# Upload views: True for the API (a token in the Authorization header is checked by DRF
+# before it reads the body), False for pages (a session only).
+UPLOAD_VIEWS = {
+    "api:scan-list": True,
+    "api:scan-batch": True,
+    "legacy-predict": True,
+    "diagnosis:upload": False,
+}
+
+
+def _upload_view(request: HttpRequest) -> bool | None:
+    """True/False for an API/page upload view, None for anything else."""
+    try:
+        return UPLOAD_VIEWS.get(resolve(request.path_info).view_name)
+    except Resolver404:
+        return None
+
+
+class RefuseAnonymousUploadsMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        is_api = _upload_view(request) if request.method == "POST" else None
+        if is_api is None or request.user.is_authenticated:
+            return self.get_response(request)
+        if not is_api:
+            return redirect_to_login(request.get_full_path())
+        if "HTTP_AUTHORIZATION" in request.META:
+            return self.get_response(request)
+        response = JsonResponse(
+            {"detail": "Authentication credentials were not provided."}, status=401
+        )
+        response["WWW-Authenticate"] = "Token"
+        return response
