@@ -15,6 +15,12 @@ threads = int(os.environ.get("PNEUMO_THREADS", "4"))
 preload_app = False
 timeout = int(os.environ.get("PNEUMO_WORKER_TIMEOUT", "120"))
 graceful_timeout = 30
+# A worker is replaced after this many requests (plus a random 0..jitter, so workers do
+# not restart together): whatever memory its allocator kept after large images goes back
+# to the system. The price: the new worker's first prediction loads the model (~8 s on
+# 2 cores) while the other workers serve. 0 turns recycling off.
+max_requests = int(os.environ.get("PNEUMO_MAX_REQUESTS", "1000"))
+max_requests_jitter = int(os.environ.get("PNEUMO_MAX_REQUESTS_JITTER", "100"))
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PNEUMO_LOG_LEVEL", "info")
