@@ -8,7 +8,7 @@ on disk.
 
 Requests up to FILE_UPLOAD_MAX_MEMORY_SIZE stay in memory. Larger ones are spooled to
 files that have no name on disk (O_TMPFILE, or unlinked at once where the file system
-lacks it), in the app's private folder FILE_UPLOAD_TEMP_DIR (mode 0700): the kernel frees
+lacks it), in the app's private folder PNEUMO_UPLOAD_SPOOL_DIR (mode 0700): the kernel frees
 them when the request closes them or when the worker dies, even by kill -9, so no original
 DICOM with its identifiers can outlive its request. Django's own handler writes named
 files to the system temp folder, where they stay when a worker dies.
@@ -37,7 +37,7 @@ def _past_limit(start: int, chunk: bytes) -> bool:
 
 def upload_temp_dir() -> Path:
     """The private spool folder, created (and kept) readable by the app's user only."""
-    folder = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    folder = Path(settings.PNEUMO_UPLOAD_SPOOL_DIR)
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     folder.chmod(0o700)
     return folder
@@ -84,7 +84,7 @@ class CappedTemporaryFileUploadHandler(FileUploadHandler):
 def leftover_uploads() -> list[Path]:
     """Upload files found on disk: any named file in the private spool folder, and
     Django's named temporary uploads in the system temp folder (older than an hour)."""
-    spool = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    spool = Path(settings.PNEUMO_UPLOAD_SPOOL_DIR)
     found = sorted(path for path in spool.iterdir() if path.is_file()) if spool.is_dir() else []
     deadline = time.time() - SYSTEM_TEMP_GRACE_SECONDS
     for path in sorted(Path(tempfile.gettempdir()).glob("tmp*.upload*")):

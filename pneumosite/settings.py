@@ -230,8 +230,9 @@ PNEUMO_PREDICT_TIMEOUT = float(env_str("PNEUMO_PREDICT_TIMEOUT", "30"))
 # Uploads stream to disk above this size instead of being held in memory, and no
 # handler keeps more than PNEUMO_MAX_UPLOAD_BYTES of one file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
-# Larger requests are spooled here, to files with no name on disk (diagnosis/uploads.py).
-FILE_UPLOAD_TEMP_DIR = VAR_DIR / "tmp"
+# Larger ones are spooled here (made on first use), to files with no name on disk
+# (diagnosis/uploads.py).
+PNEUMO_UPLOAD_SPOOL_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_HANDLERS = [
     "diagnosis.uploads.CappedMemoryFileUploadHandler",
     "diagnosis.uploads.CappedTemporaryFileUploadHandler",

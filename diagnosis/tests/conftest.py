@@ -26,7 +26,7 @@ def isolated_storage(settings, tmp_path: Path):
     """Every test gets its own media and upload folders, no model at all by default, fresh
     throttles."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.FILE_UPLOAD_TEMP_DIR = tmp_path / "upload-tmp"
+    settings.PNEUMO_UPLOAD_SPOOL_DIR = tmp_path / "upload-tmp"
     settings.PNEUMO_MODEL_DIR = tmp_path / "no-model"
     cache.clear()
     forget_predictors()

@@ -52,8 +52,8 @@ def test_an_upload_spooled_to_disk_has_no_name(
     def look_at_the_disk(*, owner, uploaded_file):
         seen["type"] = type(uploaded_file)
         seen["link"] = os.readlink(f"/proc/self/fd/{uploaded_file.fileno()}")
-        seen["named files"] = os.listdir(settings.FILE_UPLOAD_TEMP_DIR) + os.listdir(system_temp)
-        seen["mode"] = stat.S_IMODE(os.stat(settings.FILE_UPLOAD_TEMP_DIR).st_mode)
+        seen["named files"] = os.listdir(settings.PNEUMO_UPLOAD_SPOOL_DIR) + os.listdir(system_temp)
+        seen["mode"] = stat.S_IMODE(os.stat(settings.PNEUMO_UPLOAD_SPOOL_DIR).st_mode)
         return real_scan_create(owner=owner, uploaded_file=uploaded_file)
 
     monkeypatch.setattr(api_views, "scan_create", look_at_the_disk)
@@ -62,7 +62,7 @@ def test_an_upload_spooled_to_disk_has_no_name(
 
     assert response.status_code == 201
     assert seen["type"] is UnnamedUploadedFile
-    assert seen["link"].startswith(str(settings.FILE_UPLOAD_TEMP_DIR))
+    assert seen["link"].startswith(str(settings.PNEUMO_UPLOAD_SPOOL_DIR))
     assert seen["link"].endswith("(deleted)")  # open, readable, and no name
     assert seen["named files"] == []
     assert seen["mode"] == 0o700
@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_upload_leaves_nothing(tmp_path):
 
 
 def test_check_storage_reports_and_removes_upload_files_on_disk(db, settings, system_temp, capsys):
-    spool = Path(settings.FILE_UPLOAD_TEMP_DIR)
+    spool = Path(settings.PNEUMO_UPLOAD_SPOOL_DIR)
     spool.mkdir()
     stray = spool / "tmpabc.upload.dcm"
     stray.write_bytes(b"DICM")
