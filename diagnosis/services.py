@@ -16,33 +16,18 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import Http404
 
+from diagnosis.errors import ModelUnavailable, ScanGone, UploadRejected
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan
-from mlcore.card import ArtifactError
+from mlcore.errors import ArtifactError, ImageError, ModelBusy
 from mlcore.gradcam import overlay_image
-from mlcore.imaging import (
-    DecodedUpload,
-    ImageError,
-    decode_image,
-    decode_upload,
-    reduced_copy,
-    reencoded,
-)
-from mlcore.inference import ModelBusy, Prediction, Predictor
+from mlcore.imaging import DecodedUpload, decode_upload, reduced_copy, reencoded
+from mlcore.inference import Prediction, Predictor
 
 logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
-
-
-class UploadRejected(ValueError):
-    """The upload cannot be accepted; the message says why (HTTP 400)."""
-
-
-class ModelUnavailable(RuntimeError):
-    """No usable model is installed (HTTP 503); the message says how to fix it."""
 
 
 def display_filename(name: str | None) -> str:
@@ -220,7 +205,7 @@ def scan_heatmap(*, scan: Scan) -> Scan:
         return scan
     predictor = _predictor_with_card()
     with scan.image.open("rb") as handle:
-        image = decode_image(handle.read(), max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS)
+        image = decode_upload(handle.read(), max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS).image
     with _model_errors():
         cam = predictor.heatmap(
             predictor.prepare(image),
@@ -240,7 +225,7 @@ def scan_heatmap(*, scan: Scan) -> Scan:
         try:
             scan.refresh_from_db()
         except Scan.DoesNotExist:
-            raise Http404("The scan was deleted.") from None
+            raise ScanGone("The scan was deleted.") from None
     return scan
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from mlcore.dicom import is_dicom, render_dicom
+from mlcore.errors import ImageError
 
 # Formats accepted by content, never by file name or Content-Type.
 ACCEPTED_FORMATS = ("JPEG", "PNG")
@@ -27,10 +28,6 @@ MIN_SIDE = 64
 # encodes ~10x faster than PNG (2 ms vs 16-26 ms at 1024 px); heatmap overlays are PNG.
 STORED_FORMAT_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {"compress_level": 1}}
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
-
-
-class ImageError(ValueError):
-    """The uploaded bytes are not an image this library can read."""
 
 
 @dataclass
@@ -86,17 +83,6 @@ def decode_upload(
         limits.check(*rendered.image.size)
         return DecodedUpload(rendered.image, "DICOM", rendered.tags, rendered.notes)
     return _decode_with_pillow(data, limits=limits, draft_size=draft_size)
-
-
-def decode_image(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = None
-) -> Image.Image:
-    """Decode JPEG, PNG or DICOM bytes into an upright 8-bit grayscale ("L") Pillow image.
-
-    ``draft_size`` lets the JPEG decoder scale down while decoding (much cheaper for
-    full-size radiographs) as long as both sides stay at least that large.
-    """
-    return decode_upload(data, max_pixels=max_pixels, draft_size=draft_size).image
 
 
 def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:
@@ -181,11 +167,3 @@ def to_model_input(image: Image.Image, size: int, *, equalize: bool = False) -> 
         resized = ImageOps.equalize(resized)
     array = np.asarray(resized, dtype=np.float32) / 255.0
     return array[..., np.newaxis]
-
-
-def load_model_input(
-    data: bytes, size: int, *, equalize: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> np.ndarray:
-    """Bytes -> (size, size, 1) float32 array, the whole preprocessing in one call."""
-    image = decode_image(data, max_pixels=max_pixels, draft_size=size)
-    return to_model_input(image, size, equalize=equalize)

@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mlcore.artifact import default_model_dir
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The app's errors (diagnosis.errors) as their HTTP status on pages.
+    "diagnosis.errors.ApplicationErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns locked-out logins into a 429 page.
@@ -179,7 +183,8 @@ STORAGES = {
 }
 
 # The model and the limits of an upload.
-PNEUMO_MODEL_DIR = Path(env_str("PNEUMO_MODEL_DIR", str(BASE_DIR / "mlcore" / "artifacts")))
+# Default: the model shipped in mlcore/artifacts (mlcore.artifact resolves it).
+PNEUMO_MODEL_DIR = default_model_dir(env_str("PNEUMO_MODEL_DIR"))
 # TensorFlow threads per process; 0: one per core (gunicorn.conf.py divides the cores
 # among its workers).
 PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)

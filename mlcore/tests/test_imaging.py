@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlcore.imaging import (
-    ImageError,
-    decode_image,
-    decode_upload,
-    load_model_input,
-    to_grayscale,
-    to_model_input,
-)
+from mlcore.dataset import model_input_of_file
+from mlcore.imaging import ImageError, decode_upload, to_grayscale, to_model_input
+
+
+def decode_image(data: bytes, **limits) -> Image.Image:
+    """The decoded picture of an upload (what the model and the stored copies start from)."""
+    return decode_upload(data, **limits).image
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -123,7 +122,9 @@ def test_model_input_shape_range_and_equalisation():
     assert equalised.max() > 0.95 and equalised.min() < 0.05
 
 
-def test_load_model_input_is_decode_then_prepare():
-    data = encode(Image.fromarray(gradient(), mode="L"))
+def test_a_dataset_file_is_read_as_an_upload_then_prepared(tmp_path):
+    path = tmp_path / "x.png"
+    path.write_bytes(encode(Image.fromarray(gradient(), mode="L")))
 
-    assert np.array_equal(load_model_input(data, 16), to_model_input(decode_image(data), 16))
+    expected = to_model_input(decode_image(path.read_bytes()), 16)
+    assert np.array_equal(model_input_of_file(path, 16), expected)
