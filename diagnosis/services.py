@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 
 from diagnosis.errors import ModelUnavailable, ScanGone, UploadRejected
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
@@ -231,10 +232,24 @@ def scan_heatmap(*, scan: Scan) -> Scan:
 
 def scan_delete(*, scan: Scan) -> None:
     """Delete the row, then its files once the deletion is committed."""
-    names = [field.name for field in scan.stored_files()]
     with transaction.atomic():
         scan.delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+
+
+def scans_delete(*, scans: QuerySet[Scan]) -> int:
+    """Delete many rows (the admin's bulk action), then their files once committed."""
+    with transaction.atomic():
+        deleted, _ = scans.delete()
+    return deleted
+
+
+def scan_files_delete_on_commit(scan: Scan) -> None:
+    """Remove a deleted scan's stored files once its deletion commits (never before: a
+    rolled-back delete keeps them). Every way a Scan row goes calls this, through the
+    post_delete signal: the services above, the admin, and a deleted owner's cascade.
+    """
+    names = [field.name for field in scan.stored_files()]
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
 
 @dataclass
