@@ -17,4 +17,4 @@ timeout = int(os.environ.get("PNEUMO_WORKER_TIMEOUT", "120"))
 graceful_timeout = 30
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("PNEUMO_LOG_LEVEL", "info")
+loglevel = os.environ.get("PNEUMO_LOG_LEVEL", os.environ.get("DJANGO_LOG_LEVEL", "info"))

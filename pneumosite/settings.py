@@ -136,8 +136,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, anything dj-database-url understands otherwise.
-if "DATABASE_URL" not in os.environ:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+# (Importing the settings creates no folder: `migrate` creates the SQLite file's folder.)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"), conn_max_age=60
@@ -278,5 +277,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # One knob for the app and gunicorn; DJANGO_LOG_LEVEL is its older name.
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("PNEUMO_LOG_LEVEL", env_str("DJANGO_LOG_LEVEL", "INFO")).upper(),
+    },
 }
