@@ -21,7 +21,7 @@ from PIL import Image
 
 from mlcore.card import ArtifactError, ModelCard, model_path, read_card
 from mlcore.gradcam import class_activation_map, gradcam_model
-from mlcore.imaging import DEFAULT_MAX_PIXELS, decode_image, to_model_input
+from mlcore.imaging import DEFAULT_LIMITS, Limits, decode_image, to_model_input
 from mlcore.model import LAST_CONV_LAYER
 from mlcore.ood import FeatureGaussian, features_and_logits_model
 
@@ -121,9 +121,9 @@ class Predictor:
         """A decoded grayscale image -> the model's input array, as the card says."""
         return to_model_input(image, self.card.input_size, equalize=self.card.equalize)
 
-    def preprocess(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    def preprocess(self, data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> np.ndarray:
         """Bytes -> the model's input array (raises ImageError)."""
-        image = decode_image(data, max_pixels=max_pixels, draft_size=self.card.input_size)
+        image = decode_image(data, limits=limits, draft_size=self.card.input_size)
         return self.prepare(image)
 
     def predict_arrays(
@@ -178,8 +178,8 @@ class Predictor:
                 center_crop=float(self.card.extra.get("center_crop", 1.0)),
             )
 
-    def predict_bytes(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Prediction:
-        return self.predict_arrays([self.preprocess(data, max_pixels=max_pixels)])[0]
+    def predict_bytes(self, data: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Prediction:
+        return self.predict_arrays([self.preprocess(data, limits=limits)])[0]
 
 
 _predictors: dict[Path, Predictor] = {}

@@ -6,6 +6,7 @@ from PIL import Image
 
 from mlcore.imaging import (
     ImageError,
+    Limits,
     decode_image,
     decode_upload,
     load_model_input,
@@ -91,7 +92,7 @@ def test_truncated_png_is_refused():
 
 def test_pixel_limit_and_minimum_size():
     with pytest.raises(ImageError, match="more than the limit"):
-        decode_image(encode(Image.new("L", (300, 300))), max_pixels=50_000)
+        decode_image(encode(Image.new("L", (300, 300))), limits=Limits(max_pixels=50_000))
     with pytest.raises(ImageError, match="at least"):
         decode_image(encode(Image.new("L", (10, 300))))
 
