@@ -23,7 +23,7 @@ from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan
 from mlcore.errors import ArtifactError, ImageError, ModelBusy
 from mlcore.gradcam import overlay_image
-from mlcore.imaging import DecodedUpload, decode_upload, reduced_copy, reencoded
+from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
 from mlcore.inference import Prediction, Predictor
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,19 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     if len(data) > limit:
         raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
     return data
+
+
+def upload_limits() -> Limits:
+    """What one upload may cost, from the settings."""
+    return Limits(
+        max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
+        max_aspect_ratio=settings.PNEUMO_MAX_ASPECT_RATIO,
+        max_decode_bytes=settings.PNEUMO_MAX_DECODE_BYTES,
+        max_jpeg_scans=settings.PNEUMO_MAX_JPEG_SCANS,
+        decode_memory_bytes=settings.PNEUMO_DECODE_MEMORY_BYTES,
+        decode_seconds=settings.PNEUMO_DECODE_SECONDS,
+        accept_burned_in=settings.PNEUMO_ACCEPT_BURNED_IN,
+    )
 
 
 def _predictor_with_card() -> Predictor:
@@ -114,17 +127,21 @@ def scan_create_many(
     draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
     result = BatchResult()
     accepted: list[tuple[UploadedFile, DecodedUpload]] = []
+    limits = upload_limits()
+    pixels_left = settings.PNEUMO_MAX_BATCH_PIXELS
     for upload in uploaded_files:
         try:
-            decoded = decode_upload(
-                _read_upload(upload),
-                max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
-                max_aspect_ratio=settings.PNEUMO_MAX_ASPECT_RATIO,
-                draft_size=draft_size,
-            )
+            if pixels_left <= 0:
+                raise UploadRejected(
+                    "Not analysed: the images before it in this request used up the "
+                    f"{settings.PNEUMO_MAX_BATCH_PIXELS / 1e6:,.0f} megapixels one request may "
+                    "decode; send it in another request."
+                )
+            decoded = decode_upload(_read_upload(upload), limits=limits, draft_size=draft_size)
         except (UploadRejected, ImageError) as exc:
             result.rejected.append(RejectedFile(display_filename(upload.name), str(exc)))
         else:
+            pixels_left -= decoded.size[0] * decoded.size[1]
             accepted.append((upload, decoded))
     if not accepted:
         return result
@@ -154,8 +171,8 @@ def _store_scan(
     scan = Scan(
         owner=owner,
         original_filename=display_filename(upload.name),
-        image_width=image.width,
-        image_height=image.height,
+        image_width=decoded.size[0],
+        image_height=decoded.size[1],
         source_format=decoded.source_format,
         dicom_tags=decoded.tags,
         notes="\n".join(decoded.notes),
@@ -206,7 +223,7 @@ def scan_heatmap(*, scan: Scan) -> Scan:
         return scan
     predictor = _predictor_with_card()
     with scan.image.open("rb") as handle:
-        image = decode_upload(handle.read(), max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS).image
+        image = decode_upload(handle.read(), limits=upload_limits()).image
     with _model_errors():
         cam = predictor.heatmap(
             predictor.prepare(image),

@@ -189,6 +189,17 @@ PNEUMO_MODEL_DIR = default_model_dir(env_str("PNEUMO_MODEL_DIR"))
 PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)
 PNEUMO_MAX_UPLOAD_BYTES = env_int("PNEUMO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PNEUMO_MAX_IMAGE_PIXELS = env_int("PNEUMO_MAX_IMAGE_PIXELS", 40_000_000)
+# What decoding one upload may cost: bytes of the decoded frame(s) (checked from the
+# codestream before decoding), progressive JPEG scans, and the memory and seconds of the
+# child process that decodes DICOM files. A batch request decodes at most
+# PNEUMO_MAX_BATCH_PIXELS (plus one image); later files are rejected, not decoded.
+PNEUMO_MAX_DECODE_BYTES = env_int("PNEUMO_MAX_DECODE_BYTES", 256 * 1024 * 1024)
+PNEUMO_MAX_JPEG_SCANS = env_int("PNEUMO_MAX_JPEG_SCANS", 100)
+PNEUMO_DECODE_MEMORY_BYTES = env_int("PNEUMO_DECODE_MEMORY_BYTES", 1024 * 1024 * 1024)
+PNEUMO_DECODE_SECONDS = float(env_str("PNEUMO_DECODE_SECONDS", "10"))
+PNEUMO_MAX_BATCH_PIXELS = env_int("PNEUMO_MAX_BATCH_PIXELS", 200_000_000)
+# DICOM files that declare burned-in annotation (a name drawn into the pixels) are refused.
+PNEUMO_ACCEPT_BURNED_IN = env_bool("PNEUMO_ACCEPT_BURNED_IN", False)
 PNEUMO_MAX_BATCH_FILES = env_int("PNEUMO_MAX_BATCH_FILES", 32)
 PNEUMO_MAX_BATCH_BYTES = env_int("PNEUMO_MAX_BATCH_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = max(PNEUMO_MAX_BATCH_FILES, 1)

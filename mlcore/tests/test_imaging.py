@@ -5,12 +5,12 @@ import pytest
 from PIL import Image
 
 from mlcore.dataset import model_input_of_file
-from mlcore.imaging import ImageError, decode_upload, to_grayscale, to_model_input
+from mlcore.imaging import ImageError, Limits, decode_upload, to_grayscale, to_model_input
 
 
-def decode_image(data: bytes, **limits) -> Image.Image:
+def decode_image(data: bytes, **options) -> Image.Image:
     """The decoded picture of an upload (what the model and the stored copies start from)."""
-    return decode_upload(data, **limits).image
+    return decode_upload(data, **options).image
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -90,7 +90,7 @@ def test_truncated_png_is_refused():
 
 def test_pixel_limit_and_minimum_size():
     with pytest.raises(ImageError, match="more than the limit"):
-        decode_image(encode(Image.new("L", (300, 300))), max_pixels=50_000)
+        decode_image(encode(Image.new("L", (300, 300))), limits=Limits(max_pixels=50_000))
     with pytest.raises(ImageError, match="at least"):
         decode_image(encode(Image.new("L", (10, 300))))
 
