@@ -23,4 +23,4 @@ max_requests = int(os.environ.get("PNEUMO_MAX_REQUESTS", "1000"))
 max_requests_jitter = int(os.environ.get("PNEUMO_MAX_REQUESTS_JITTER", "100"))
 accesslog = "-"
 errorlog = "-"
-loglevel = os.environ.get("PNEUMO_LOG_LEVEL", "info")
+loglevel = os.environ.get("PNEUMO_LOG_LEVEL", os.environ.get("DJANGO_LOG_LEVEL", "info"))

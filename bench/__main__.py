@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from bench import load, model_bench
+from bench import hostile, load, model_bench
 from bench.images import full_size_xray_jpeg
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -88,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     table("Model only (one process, no web)", model_figures)
     if not args.skip_http:
         end_to_end(args.model, args.database_url, model_figures[model_bench.MODEL_ONLY])
+        table(
+            "Large valid images and hostile files, one worker",
+            hostile.run(args.model, args.database_url),
+        )
     return 0
 
 

@@ -166,12 +166,22 @@ def create_users(server: Server, count: int) -> dict[str, str]:
 
 
 def multipart(field_name: str, filename: str, data: bytes, content_type: str) -> tuple[bytes, str]:
+    return multipart_files(field_name, [(filename, data)], content_type)
+
+
+def multipart_files(
+    field_name: str, files: list[tuple[str, bytes]], content_type: str
+) -> tuple[bytes, str]:
+    """A multipart body repeating ``field_name`` once per (file name, content)."""
     boundary = secrets.token_hex(16)
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
-        f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
-    ).encode()
-    return head + data + f"\r\n--{boundary}--\r\n".encode(), boundary
+    parts = []
+    for filename, data in files:
+        head = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field_name}"; '
+            f'filename="{filename}"\r\nContent-Type: {content_type}\r\n\r\n'
+        ).encode()
+        parts.append(head + data + b"\r\n")
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), boundary
 
 
 @dataclass

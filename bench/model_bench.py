@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 
 from bench.images import full_size_xray_jpeg
-from mlcore.card import model_path
+from mlcore.artifact import load_model
 from mlcore.gradcam import overlay_image
-from mlcore.imaging import decode_image, reduced_copy, reencoded
+from mlcore.imaging import decode_upload, reduced_copy, reencoded
 from mlcore.inference import Predictor
 
 DISPLAY_SIZE = 1024  # the web app's default PNEUMO_DISPLAY_SIZE
@@ -29,30 +29,35 @@ def median_ms(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
-    import keras
+def model_input(predictor: Predictor, data: bytes) -> np.ndarray:
+    """An upload's way to the model, decoded at model size: decode_upload, then prepare."""
+    return predictor.prepare(decode_upload(data, draft_size=predictor.card.input_size).image)
 
+
+def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     predictor = Predictor(model_dir)
     card = predictor.card
     data = full_size_xray_jpeg()
     started = time.perf_counter()
     predictor.ensure_loaded()
     figures = {"model load s": time.perf_counter() - started}
-    one = predictor.preprocess(data)
+    one = model_input(predictor, data)
     predictor.predict_arrays([one])  # warm-up
     size = max(DISPLAY_SIZE // 2, card.input_size)  # as the web app decodes uploads
     figures["upload size KB"] = len(data) / 1024
-    figures["decode full JPEG ms"] = median_ms(lambda: decode_image(data), repeats)
+    figures["decode full JPEG ms"] = median_ms(lambda: decode_upload(data), repeats)
     figures["decode JPEG, draft mode ms"] = median_ms(
-        lambda: decode_image(data, draft_size=size), repeats
+        lambda: decode_upload(data, draft_size=size), repeats
     )
     figures["preprocess ms (decode+resize)"] = median_ms(
-        lambda: predictor.preprocess(data), repeats
+        lambda: model_input(predictor, data), repeats
     )
     figures["forward pass, 1 image ms"] = median_ms(
         lambda: predictor.predict_arrays([one]), repeats
     )
-    figures[MODEL_ONLY] = median_ms(lambda: predictor.predict_bytes(data), repeats)
+    figures[MODEL_ONLY] = median_ms(
+        lambda: predictor.predict_arrays([model_input(predictor, data)]), repeats
+    )
     batch = [one] * 32
     per_batch = median_ms(lambda: predictor.predict_arrays(batch), max(3, repeats // 4))
     figures["forward pass, per image in batch of 32 ms"] = per_batch / 32
@@ -66,7 +71,7 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     figures["Grad-CAM map ms"] = median_ms(
         lambda: predictor.heatmap(one, towards_pneumonia=True), repeats
     )
-    display = reduced_copy(decode_image(data, draft_size=size), DISPLAY_SIZE)
+    display = reduced_copy(decode_upload(data, draft_size=size).image, DISPLAY_SIZE)
     figures["stored copies (display + thumbnail JPEG) ms"] = median_ms(
         lambda: (reencoded(display, "JPEG"), reencoded(reduced_copy(display, 160), "JPEG")),
         repeats,
@@ -82,8 +87,8 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
 
     def original_design() -> None:
         """What the FastAPI demo did per request: build the model from disk, predict()."""
-        rebuilt = keras.saving.load_model(model_path(model_dir), compile=False)
-        rebuilt.predict(predictor.preprocess(data)[np.newaxis], verbose=0)
+        rebuilt = load_model(model_dir)
+        rebuilt.predict(model_input(predictor, data)[np.newaxis], verbose=0)
 
     figures["original design per request: load model + predict() ms"] = median_ms(
         original_design, 5

@@ -1,6 +1,9 @@
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from diagnosis.models import Scan
+from diagnosis.services import scan_delete, scans_delete
 
 
 @admin.register(Scan)
@@ -21,3 +24,9 @@ class ScanAdmin(admin.ModelAdmin):
     readonly_fields = [
         field.name for field in Scan._meta.fields if field.name not in {"image", "thumbnail"}
     ]
+
+    def delete_model(self, request: HttpRequest, obj: Scan) -> None:
+        scan_delete(scan=obj)
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Scan]) -> None:
+        scans_delete(scans=queryset)

@@ -14,4 +14,16 @@ class DiagnosisConfig(AppConfig):
     verbose_name = "Chest X-ray diagnosis"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_delete
+
+        from diagnosis.models import Scan
+
+        # However a row goes (a service, the admin, its owner's cascade), its files follow.
+        post_delete.connect(_scan_deleted, sender=Scan, dispatch_uid="diagnosis-scan-files")
         post_migrate.connect(create_cache_tables, sender=self)
+
+
+def _scan_deleted(sender, instance, **kwargs) -> None:
+    from diagnosis.services import scan_files_delete_on_commit
+
+    scan_files_delete_on_commit(instance)

@@ -1,13 +1,20 @@
-"""The app's one door to the model: which artifact is active and whether it is usable."""
+"""The app's one door to mlcore: which artifact is active, its card, whether it is usable.
+
+Views and the API never import mlcore; they come through here or through the services.
+"""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from mlcore.card import ArtifactError, ModelCard
+from diagnosis.errors import ModelUnavailable
+from mlcore.artifact import ModelCard
+from mlcore.errors import ArtifactError
 from mlcore.inference import Predictor, get_predictor
 
 NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install`."
+
+__all__ = ["NO_MODEL_HELP", "ModelCard", "current_card", "current_predictor", "load_model_now"]
 
 
 def current_predictor() -> Predictor:
@@ -20,3 +27,13 @@ def current_card() -> ModelCard | None:
         return current_predictor().card
     except ArtifactError:
         return None
+
+
+def load_model_now() -> ModelCard:
+    """Load the active model (the readiness check); ModelUnavailable says why it cannot."""
+    predictor = current_predictor()
+    try:
+        predictor.ensure_loaded()
+    except ArtifactError as exc:
+        raise ModelUnavailable(str(exc)) from exc
+    return predictor.card

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
-from mlcore.card import ModelCard
+from diagnosis.ml import ModelCard
 
 PLOT_NAMES = ("roc", "confusion", "reliability")
 METRIC_NAMES = ("accuracy", "sensitivity", "specificity", "precision", "f1", "roc_auc")
@@ -49,26 +50,27 @@ def card_summary(card: ModelCard | None) -> dict[str, Any] | None:
     """Plain data (JSON-ready) about the active model, or None without a model."""
     if card is None:
         return None
+    training = card.provenance.training
     return {
         "version": card.version,
-        "backbone": card.backbone,
+        "backbone": card.provenance.backbone,
         "input_size": card.input_size,
-        "parameters": card.parameters,
-        "created_at": card.created_at,
+        "parameters": card.provenance.parameters,
+        "created_at": card.provenance.created_at,
         "class_names": list(card.class_names),
         "threshold": card.threshold,
         "threshold_rule": card.threshold_rule,
-        "temperature": card.temperature,
+        "temperature": card.calibration.temperature,
         "histogram_equalisation": card.equalize,
-        "calibration": card.metrics.get("calibration", {}),
+        "calibration": card.calibration.report(),
         "metrics": metric_rows(card),
-        "data": card.data,
+        "data": card.provenance.data,
         "training": {
-            key: card.training[key]
+            key: training[key]
             for key in ("fit_minutes", "total_minutes", "epochs_run", "best_epoch")
-            if key in card.training
+            if key in training
         },
-        "out_of_distribution": card.extra.get("ood"),
+        "out_of_distribution": dict(sorted(asdict(card.gate).items())) if card.gate else None,
         "intended_use": INTENDED_USE,
         "limitations": LIMITATIONS,
     }

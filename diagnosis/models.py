@@ -45,8 +45,27 @@ class Scan(models.Model):
     ood_score = models.FloatField(
         null=True, blank=True, help_text="Distance from the training images' features."
     )
+    # SHA-256 of the uploaded bytes: finds re-uploads (import_reviews is idempotent by it).
+    content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # Keyed hash (HMAC-SHA-256 with PNEUMO_PATIENT_KEY_SECRET) of a DICOM's PatientID, so
+    # that a patient's scans can be grouped and reviews split by patient; never the
+    # identifier itself, and blank when the secret is unset or the upload is no DICOM.
+    patient_key = models.CharField(max_length=64, blank=True, db_index=True)
+
+    # The clinician's confirmed finding (blank: not reviewed); the history is in ScanReview.
+    review_finding = models.CharField(max_length=16, choices=PredictedClass.choices, blank=True)
+    review_comment = models.TextField(blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reviewed_scans",
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        permissions = [("review_scan", "Can record the confirmed finding of a scan")]
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["owner", "-created_at"], name="scan_owner_created"),
@@ -92,5 +111,27 @@ class Scan(models.Model):
             return "< 0.1 %"
         return f"{percent} %"
 
+    @property
+    def is_reviewed(self) -> bool:
+        return bool(self.review_finding)
+
     def stored_files(self) -> list[models.fields.files.FieldFile]:
         return [field for field in (self.image, self.thumbnail, self.heatmap) if field]
+
+
+class ScanReview(models.Model):
+    """One change of a scan's review: set (a finding) or cleared (blank finding)."""
+
+    scan = models.ForeignKey(Scan, on_delete=models.CASCADE, related_name="review_history")
+    finding = models.CharField(max_length=16, choices=Scan.PredictedClass.choices, blank=True)
+    comment = models.TextField(blank=True)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Review of scan {self.scan_id}: {self.finding or 'cleared'}"

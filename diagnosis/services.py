@@ -16,33 +16,19 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.http import Http404
+from django.db.models import QuerySet
 
+from diagnosis.errors import ModelUnavailable, ScanGone, UploadRejected
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan
-from mlcore.card import ArtifactError
+from mlcore.errors import ArtifactError, ImageError, ModelBusy
 from mlcore.gradcam import overlay_image
-from mlcore.imaging import (
-    DecodedUpload,
-    ImageError,
-    decode_image,
-    decode_upload,
-    reduced_copy,
-    reencoded,
-)
-from mlcore.inference import ModelBusy, Prediction, Predictor
+from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
+from mlcore.inference import Prediction, Predictor
 
 logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
-
-
-class UploadRejected(ValueError):
-    """The upload cannot be accepted; the message says why (HTTP 400)."""
-
-
-class ModelUnavailable(RuntimeError):
-    """No usable model is installed (HTTP 503); the message says how to fix it."""
 
 
 def display_filename(name: str | None) -> str:
@@ -68,6 +54,19 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     if len(data) > limit:
         raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
     return data
+
+
+def upload_limits() -> Limits:
+    """What one upload may cost, from the settings."""
+    return Limits(
+        max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
+        max_aspect_ratio=settings.PNEUMO_MAX_ASPECT_RATIO,
+        max_decode_bytes=settings.PNEUMO_MAX_DECODE_BYTES,
+        max_jpeg_scans=settings.PNEUMO_MAX_JPEG_SCANS,
+        decode_memory_bytes=settings.PNEUMO_DECODE_MEMORY_BYTES,
+        decode_seconds=settings.PNEUMO_DECODE_SECONDS,
+        accept_burned_in=settings.PNEUMO_ACCEPT_BURNED_IN,
+    )
 
 
 def _predictor_with_card() -> Predictor:
@@ -128,17 +127,21 @@ def scan_create_many(
     draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
     result = BatchResult()
     accepted: list[tuple[UploadedFile, DecodedUpload]] = []
+    limits = upload_limits()
+    pixels_left = settings.PNEUMO_MAX_BATCH_PIXELS
     for upload in uploaded_files:
         try:
-            decoded = decode_upload(
-                _read_upload(upload),
-                max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS,
-                max_aspect_ratio=settings.PNEUMO_MAX_ASPECT_RATIO,
-                draft_size=draft_size,
-            )
+            if pixels_left <= 0:
+                raise UploadRejected(
+                    "Not analysed: the images before it in this request used up the "
+                    f"{settings.PNEUMO_MAX_BATCH_PIXELS / 1e6:,.0f} megapixels one request may "
+                    "decode; send it in another request."
+                )
+            decoded = decode_upload(_read_upload(upload), limits=limits, draft_size=draft_size)
         except (UploadRejected, ImageError) as exc:
             result.rejected.append(RejectedFile(display_filename(upload.name), str(exc)))
         else:
+            pixels_left -= decoded.size[0] * decoded.size[1]
             accepted.append((upload, decoded))
     if not accepted:
         return result
@@ -168,8 +171,8 @@ def _store_scan(
     scan = Scan(
         owner=owner,
         original_filename=display_filename(upload.name),
-        image_width=image.width,
-        image_height=image.height,
+        image_width=decoded.size[0],
+        image_height=decoded.size[1],
         source_format=decoded.source_format,
         dicom_tags=decoded.tags,
         notes="\n".join(decoded.notes),
@@ -220,7 +223,7 @@ def scan_heatmap(*, scan: Scan) -> Scan:
         return scan
     predictor = _predictor_with_card()
     with scan.image.open("rb") as handle:
-        image = decode_image(handle.read(), max_pixels=settings.PNEUMO_MAX_IMAGE_PIXELS)
+        image = decode_upload(handle.read(), limits=upload_limits()).image
     with _model_errors():
         cam = predictor.heatmap(
             predictor.prepare(image),
@@ -240,20 +243,34 @@ def scan_heatmap(*, scan: Scan) -> Scan:
         try:
             scan.refresh_from_db()
         except Scan.DoesNotExist:
-            raise Http404("The scan was deleted.") from None
+            raise ScanGone("The scan was deleted.") from None
     return scan
 
 
 def scan_delete(*, scan: Scan) -> None:
     """Delete the row, then its files once the deletion is committed."""
     with transaction.atomic():
-        # The file names as the locked row holds them now, not as this instance read them:
-        # a heatmap stored by a concurrent first view since then goes too (and a first view
+        # Delete the row as the lock finds it, not as this instance read it: its post_delete
+        # then removes a heatmap stored by a concurrent first view since (and a first view
         # storing one after this lock finds no row and deletes its own file).
-        locked = Scan.objects.select_for_update().filter(pk=scan.pk).first() or scan
-        names = [field.name for field in locked.stored_files()]
-        scan.delete()
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
+        locked = Scan.objects.select_for_update().filter(pk=scan.pk).first()
+        (locked or scan).delete()
+
+
+def scans_delete(*, scans: QuerySet[Scan]) -> int:
+    """Delete many rows (the admin's bulk action), then their files once committed."""
+    with transaction.atomic():
+        deleted, _ = scans.delete()
+    return deleted
+
+
+def scan_files_delete_on_commit(scan: Scan) -> None:
+    """Remove a deleted scan's stored files once its deletion commits (never before: a
+    rolled-back delete keeps them). Every way a Scan row goes calls this, through the
+    post_delete signal: the services above, the admin, and a deleted owner's cascade.
+    """
+    names = [field.name for field in scan.stored_files()]
+    transaction.on_commit(lambda: [default_storage.delete(name) for name in names])
 
 
 @dataclass

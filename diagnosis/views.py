@@ -19,20 +19,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from diagnosis.errors import ModelUnavailable, UploadRejected, http_status
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.forms import HistoryFilterForm, ScanUploadForm
-from diagnosis.ml import current_card, current_predictor
+from diagnosis.ml import current_card, current_predictor, load_model_now
 from diagnosis.model_card import PLOT_NAMES, card_summary
 from diagnosis.responses import stored_file_response
 from diagnosis.selectors import ScanFilters, scan_list, scans_deletable_by, scans_visible_to
-from diagnosis.services import (
-    ModelUnavailable,
-    UploadRejected,
-    scan_create_many,
-    scan_delete,
-    scan_heatmap,
-)
-from mlcore.card import ArtifactError
+from diagnosis.services import scan_create_many, scan_delete, scan_heatmap
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +42,9 @@ def upload(request: HttpRequest) -> HttpResponse:
         return render(request, "diagnosis/upload.html", {"form": form}, status=400)
     try:
         result = scan_create_many(owner=request.user, uploaded_files=form.cleaned_data["image"])
-    except UploadRejected as exc:
-        form.add_error("image", str(exc))
-        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
-    except ModelUnavailable as exc:
-        form.add_error(None, str(exc))
-        return render(request, "diagnosis/upload.html", {"form": form}, status=503)
+    except (UploadRejected, ModelUnavailable) as exc:
+        form.add_error("image" if isinstance(exc, UploadRejected) else None, str(exc))
+        return render(request, "diagnosis/upload.html", {"form": form}, status=http_status(exc))
     if not result.scans:
         for rejected in result.rejected:
             form.add_error("image", f"{rejected.filename}: {rejected.detail}")
@@ -124,10 +115,7 @@ def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     if kind == "heatmap":
         if not scan.is_recognised:
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
-        try:
-            scan = scan_heatmap(scan=scan)
-        except ModelUnavailable as exc:
-            return HttpResponse(str(exc), status=503, content_type="text/plain")
+        scan = scan_heatmap(scan=scan)  # its errors: diagnosis.errors.ApplicationErrorMiddleware
     return stored_file_response(scan, kind)
 
 
@@ -160,11 +148,8 @@ def healthcheck(request: HttpRequest) -> HttpResponse:
         return HttpResponse("Database unavailable", status=503, content_type="text/plain")
     if request.GET.get("model"):
         try:
-            predictor = current_predictor()
-            predictor.ensure_loaded()
-        except ArtifactError as exc:
+            card = load_model_now()
+        except ModelUnavailable as exc:
             return HttpResponse(f"Model unavailable: {exc}", status=503, content_type="text/plain")
-        return HttpResponse(
-            f"Good to go (model {predictor.card.version})", content_type="text/plain"
-        )
+        return HttpResponse(f"Good to go (model {card.version})", content_type="text/plain")
     return HttpResponse("Good to go", content_type="text/plain")

@@ -7,7 +7,7 @@ Layout (Kaggle's ``paultimothymooney/chest-xray-pneumonia``)::
     ROOT/test/{NORMAL,PNEUMONIA}/       optional
 
 The zip nests it as ``chest_xray/chest_xray/...``; :func:`detect_layout` finds the right level.
-Images are read with :mod:`mlcore.imaging`, the same code the web app uses.
+Images are read with :func:`model_input_of_file`: the web app's decoder and preprocessing.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from mlcore.imaging import load_model_input
+from mlcore.artifact import PROJECT_ROOT
+from mlcore.errors import DatasetError
+from mlcore.imaging import decode_upload, to_model_input
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +36,12 @@ CLASS_DIRS = ("NORMAL", "PNEUMONIA")  # label 0, label 1
 IMAGE_SUFFIXES = {".jpeg", ".jpg", ".png"}
 KAGGLE_DATASET = "paultimothymooney/chest-xray-pneumonia"
 MIN_VAL_IMAGES = 200
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 _PATIENT_PATTERNS = (
     re.compile(r"^(person\d+)_", re.IGNORECASE),
     re.compile(r"^(NORMAL2-IM-\d+)-", re.IGNORECASE),
     re.compile(r"^(IM-\d+)-", re.IGNORECASE),
 )
-
-
-class DatasetError(RuntimeError):
-    """The data set is missing, malformed or cannot be downloaded (message fit for one line)."""
 
 
 @dataclass(frozen=True)
@@ -190,13 +187,20 @@ def describe(splits: Splits, how: dict[str, str]) -> dict[str, Any]:
     return description
 
 
+def model_input_of_file(path: Path, size: int, *, equalize: bool = False) -> np.ndarray:
+    """A dataset file -> the model's (size, size, 1) input: the upload decoder (JPEG draft
+    mode down to ``size``), then :func:`mlcore.imaging.to_model_input` as for uploads."""
+    image = decode_upload(Path(path).read_bytes(), draft_size=size).image
+    return to_model_input(image, size, equalize=equalize)
+
+
 def load_arrays(
     samples: Sequence[Sample], size: int, *, equalize: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode images into ``(n, size, size, 1)`` float32 0..1 and labels ``(n,)`` float32."""
     images = np.empty((len(samples), size, size, 1), dtype=np.float32)
     for index, sample in enumerate(samples):
-        images[index] = load_model_input(sample.path.read_bytes(), size, equalize=equalize)
+        images[index] = model_input_of_file(sample.path, size, equalize=equalize)
         if (index + 1) % 1000 == 0:
             logger.info("Decoded %d/%d images", index + 1, len(samples))
     labels = np.array([s.label for s in samples], dtype=np.float32)
@@ -211,20 +215,16 @@ def make_dataset(
     shuffle: bool = False,
     seed: int = 42,
     augment: Callable[[Any], Any] | None = None,
-    sample_weights: np.ndarray | None = None,
 ):
     """A batched, prefetched tf.data pipeline over in-memory arrays."""
     import tensorflow as tf
 
-    tensors = (images, labels) if sample_weights is None else (images, labels, sample_weights)
-    dataset = tf.data.Dataset.from_tensor_slices(tensors)
+    dataset = tf.data.Dataset.from_tensor_slices((images, labels))
     if shuffle:
         dataset = dataset.shuffle(len(images), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
     if augment is not None:
-        dataset = dataset.map(
-            lambda x, *rest: (augment(x), *rest), num_parallel_calls=tf.data.AUTOTUNE
-        )
+        dataset = dataset.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 

@@ -14,39 +14,68 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from mlcore.dicom import is_dicom, render_dicom
+from mlcore.codestream import CodestreamError, jpeg_header
+from mlcore.dicom import (
+    DicomError,
+    DicomOptions,
+    block_reduce,
+    is_dicom,
+    render_dicom,
+    stretch_to_8_bits,
+)
+from mlcore.errors import ImageError
+from mlcore.sandbox import SandboxLimit, run_limited
 
 # Formats accepted by content, never by file name or Content-Type.
 ACCEPTED_FORMATS = ("JPEG", "PNG")
 DEFAULT_MAX_PIXELS = 40_000_000
 DEFAULT_MAX_ASPECT_RATIO = 4.0
+DEFAULT_MAX_DECODE_BYTES = 256 * 1024 * 1024
+DEFAULT_MAX_JPEG_SCANS = 100
+DEFAULT_DECODE_MEMORY_BYTES = 1024 * 1024 * 1024
+DEFAULT_DECODE_SECONDS = 10.0
 MIN_SIDE = 64
 # Stored copies. JPEG quality 90 is visually lossless for a display-sized radiograph and
 # encodes ~10x faster than PNG (2 ms vs 16-26 ms at 1024 px); heatmap overlays are PNG.
 STORED_FORMAT_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {"compress_level": 1}}
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
-
-
-class ImageError(ValueError):
-    """The uploaded bytes are not an image this library can read."""
+# EXIF orientations that turn the image a quarter: the upright width is the stored height.
+QUARTER_TURNS = {5, 6, 7, 8}
 
 
 @dataclass
 class DecodedUpload:
-    """An upload made upright 8-bit grayscale, with what is worth keeping about its source."""
+    """An upload made upright 8-bit grayscale, with what is worth keeping about its source.
+
+    ``size`` is the upright size of the source; ``image`` may be smaller (reduced by a whole
+    factor while decoding, see ``draft_size``).
+    """
 
     image: Image.Image
     source_format: str
     tags: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    size: tuple[int, int] | None = None
+
+    def __post_init__(self) -> None:
+        if self.size is None:
+            self.size = self.image.size
 
 
 @dataclass(frozen=True)
 class Limits:
+    """What one upload may cost: pixels, shape, decoded bytes, JPEG scans, and for the
+    child process that decodes DICOM files, its memory and time."""
+
     max_pixels: int = DEFAULT_MAX_PIXELS
     max_aspect_ratio: float = DEFAULT_MAX_ASPECT_RATIO
+    max_decode_bytes: int = DEFAULT_MAX_DECODE_BYTES
+    max_jpeg_scans: int = DEFAULT_MAX_JPEG_SCANS
+    decode_memory_bytes: int = DEFAULT_DECODE_MEMORY_BYTES
+    decode_seconds: float = DEFAULT_DECODE_SECONDS
+    accept_burned_in: bool = False
 
     def check(self, width: int, height: int) -> None:
         """Raise ImageError for images too large, too small or absurdly shaped."""
@@ -66,37 +95,66 @@ class Limits:
                 f"{self.max_aspect_ratio:g} times wider than high or the other way round."
             )
 
+    def check_decoded_bytes(self, decoded_bytes: int) -> None:
+        if decoded_bytes > self.max_decode_bytes:
+            raise ImageError(
+                f"Decoding the image would take {decoded_bytes / 1e6:,.0f} MB of memory, "
+                f"more than the limit of {self.max_decode_bytes / 1e6:,.0f} MB."
+            )
+
+    def dicom_options(self, draft_size: int | None) -> DicomOptions:
+        return DicomOptions(
+            max_pixels=self.max_pixels,
+            max_decode_bytes=self.max_decode_bytes,
+            max_jpeg_scans=self.max_jpeg_scans,
+            accept_burned_in=self.accept_burned_in,
+            draft_size=draft_size,
+        )
+
+
+DEFAULT_LIMITS = Limits()
+
 
 def decode_upload(
-    data: bytes,
-    *,
-    max_pixels: int = DEFAULT_MAX_PIXELS,
-    max_aspect_ratio: float = DEFAULT_MAX_ASPECT_RATIO,
-    draft_size: int | None = None,
+    data: bytes, *, limits: Limits = DEFAULT_LIMITS, draft_size: int | None = None
 ) -> DecodedUpload:
     """Decode JPEG, PNG or DICOM bytes (recognised by content) for display and prediction.
 
+    ``draft_size``: the image may be reduced by a whole factor while decoding (JPEG draft
+    mode, block means for high-bit PNG and DICOM) as long as both sides stay that large.
     Multi-frame inputs (animated PNG, multi-frame DICOM) give their first frame, with a note.
     """
-    limits = Limits(max_pixels, max_aspect_ratio)
     if not data:
         raise ImageError("The file is empty.")
     if is_dicom(data):
-        rendered = render_dicom(data, max_pixels=max_pixels, error=ImageError)
-        limits.check(*rendered.image.size)
-        return DecodedUpload(rendered.image, "DICOM", rendered.tags, rendered.notes)
+        return _decode_dicom(data, limits=limits, draft_size=draft_size)
     return _decode_with_pillow(data, limits=limits, draft_size=draft_size)
 
 
-def decode_image(
-    data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, draft_size: int | None = None
-) -> Image.Image:
-    """Decode JPEG, PNG or DICOM bytes into an upright 8-bit grayscale ("L") Pillow image.
-
-    ``draft_size`` lets the JPEG decoder scale down while decoding (much cheaper for
-    full-size radiographs) as long as both sides stay at least that large.
-    """
-    return decode_upload(data, max_pixels=max_pixels, draft_size=draft_size).image
+def _decode_dicom(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:
+    """Render in a child process: pydicom's decoders are bounded there, not only checked."""
+    try:
+        rendered = run_limited(
+            render_dicom,
+            data,
+            limits.dicom_options(draft_size),
+            memory_bytes=limits.decode_memory_bytes,
+            seconds=limits.decode_seconds,
+        )
+    except DicomError as exc:
+        raise ImageError(str(exc)) from None
+    except SandboxLimit as exc:
+        raise ImageError(
+            "Decoding the DICOM image took more than "
+            + (
+                f"{limits.decode_memory_bytes / 1e6:,.0f} MB of memory"
+                if exc.kind == "memory"
+                else f"{limits.decode_seconds:g} s"
+            )
+            + ", the limit for one upload; the file is damaged or not a plain radiograph."
+        ) from None
+    limits.check(*rendered.size)
+    return DecodedUpload(rendered.image, "DICOM", rendered.tags, rendered.notes, rendered.size)
 
 
 def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:
@@ -110,13 +168,16 @@ def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) 
                     f"Unsupported image format {source_format}: upload a JPEG, PNG or DICOM file."
                 )
             limits.check(*image.size)
+            _check_decoding_cost(data, image, limits)
             notes = []
             if getattr(image, "n_frames", 1) > 1:
                 notes.append(f"Animated image ({image.n_frames} frames): the first frame was used.")
             if draft_size and image.format == "JPEG":
                 image.draft("L", (draft_size, draft_size))
             image.load()
-            image = ImageOps.exif_transpose(image)
+            quarter_turn = image.getexif().get(ExifTags.Base.Orientation) in QUARTER_TURNS
+            size = image.size[::-1] if quarter_turn else image.size
+            image = _reduced_grayscale(ImageOps.exif_transpose(image), draft_size)
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -125,9 +186,37 @@ def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) 
         ) from None
     except UnidentifiedImageError:
         raise ImageError("The file is not a readable JPEG, PNG or DICOM image.") from None
-    except (OSError, SyntaxError, ValueError) as exc:
+    except MemoryError:
+        raise
+    except Exception as exc:  # any decoder failure is a damaged upload
         raise ImageError(f"The image file is damaged or truncated ({exc}).") from None
-    return DecodedUpload(to_grayscale(image), source_format, notes=notes)
+    return DecodedUpload(image, source_format, notes=notes, size=size)
+
+
+def _check_decoding_cost(data: bytes, image: Image.Image, limits: Limits) -> None:
+    """Refuse before decoding what would cost more memory or time than the limits allow."""
+    bytes_per_sample = 2 if image.mode in HIGH_BIT_MODES else 1
+    samples = len(image.getbands())
+    limits.check_decoded_bytes(image.width * image.height * samples * bytes_per_sample)
+    if image.format == "JPEG":
+        try:
+            header = jpeg_header(data)
+        except CodestreamError as exc:
+            raise ImageError(f"The image file is damaged: {exc}") from None
+        if header.scans > limits.max_jpeg_scans:
+            raise ImageError(
+                f"The JPEG has {header.scans:,} scans (progressive passes); more than "
+                f"{limits.max_jpeg_scans} is not a real image and would take minutes to decode."
+            )
+        limits.check_decoded_bytes(header.decoded_bytes)
+
+
+def _reduced_grayscale(image: Image.Image, draft_size: int | None) -> Image.Image:
+    """Grayscale; a high-bit image is first reduced by a whole factor while both sides stay
+    >= ``draft_size``, so that its float copy is small (8-bit images need no float copy)."""
+    if image.mode in HIGH_BIT_MODES:
+        return stretch_to_8_bits(block_reduce(np.asarray(image), draft_size))
+    return to_grayscale(image)
 
 
 def to_grayscale(image: Image.Image) -> Image.Image:
@@ -136,10 +225,7 @@ def to_grayscale(image: Image.Image) -> Image.Image:
         return image
     if image.mode in HIGH_BIT_MODES:
         # Pillow's own conversion clips 16-bit values at 255; stretch the range instead.
-        pixels = np.asarray(image, dtype=np.float32)
-        low, high = float(pixels.min()), float(pixels.max())
-        scaled = (pixels - low) / (high - low) * 255.0 if high > low else pixels * 0.0
-        return Image.fromarray(scaled.round().astype(np.uint8), mode="L")
+        return stretch_to_8_bits(np.asarray(image, dtype=np.float32))
     if image.mode in {"RGBA", "LA", "PA"} or (image.mode == "P" and "transparency" in image.info):
         image = image.convert("RGBA")
         background = Image.new("RGBA", image.size, (0, 0, 0, 255))
@@ -181,11 +267,3 @@ def to_model_input(image: Image.Image, size: int, *, equalize: bool = False) -> 
         resized = ImageOps.equalize(resized)
     array = np.asarray(resized, dtype=np.float32) / 255.0
     return array[..., np.newaxis]
-
-
-def load_model_input(
-    data: bytes, size: int, *, equalize: bool = False, max_pixels: int = DEFAULT_MAX_PIXELS
-) -> np.ndarray:
-    """Bytes -> (size, size, 1) float32 array, the whole preprocessing in one call."""
-    image = decode_image(data, max_pixels=max_pixels, draft_size=size)
-    return to_model_input(image, size, equalize=equalize)

@@ -19,11 +19,12 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mlcore.card import ArtifactError, ModelCard, model_path, read_card
+from mlcore.artifact import ModelCard, load_model, read_card
+from mlcore.errors import ArtifactError, ModelBusy
+from mlcore.gate import FeatureGaussian
 from mlcore.gradcam import class_activation_map, gradcam_model
-from mlcore.imaging import DEFAULT_MAX_PIXELS, decode_image, to_model_input
-from mlcore.model import LAST_CONV_LAYER
-from mlcore.ood import FeatureGaussian, features_and_logits_model
+from mlcore.imaging import to_model_input
+from mlcore.model import features_and_logits_model
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +44,6 @@ class Prediction:
     inference_ms: float
     recognised: bool = True
     ood_score: float | None = None
-
-
-class ModelBusy(RuntimeError):
-    """The model stayed busy with other requests for longer than the caller would wait."""
 
 
 class Predictor:
@@ -89,12 +86,11 @@ class Predictor:
         card = self.card
         started = time.perf_counter()
         try:
-            import keras
             import tensorflow as tf
 
             if self.threads:
                 _limit_tensorflow_threads(tf, self.threads)
-            model = keras.saving.load_model(model_path(self.model_dir), compile=False)
+            model = load_model(self.model_dir)
             gate = FeatureGaussian.load(self.model_dir)
             scorer = features_and_logits_model(model)
             # Eager calls of a 150-layer network cost ~100 ms of Python per call; one
@@ -118,13 +114,9 @@ class Predictor:
         )
 
     def prepare(self, image: Image.Image) -> np.ndarray:
-        """A decoded grayscale image -> the model's input array, as the card says."""
+        """A decoded upload (:func:`mlcore.imaging.decode_upload`) -> the model's input:
+        :func:`mlcore.imaging.to_model_input` at the card's size and equalisation."""
         return to_model_input(image, self.card.input_size, equalize=self.card.equalize)
-
-    def preprocess(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-        """Bytes -> the model's input array (raises ImageError)."""
-        image = decode_image(data, max_pixels=max_pixels, draft_size=self.card.input_size)
-        return self.prepare(image)
 
     def predict_arrays(
         self, arrays: Sequence[np.ndarray], *, timeout: float | None = None
@@ -142,7 +134,7 @@ class Predictor:
             distances = self._gate.distance(np.asarray(features)) if self._gate else None
             logits = np.asarray(logits, dtype=np.float64).reshape(-1)
             elapsed_ms = (time.perf_counter() - started) * 1000.0
-        probabilities = 1.0 / (1.0 + np.exp(-logits / card.temperature))
+        probabilities = 1.0 / (1.0 + np.exp(-logits / card.calibration.temperature))
         predictions = []
         for index, probability in enumerate(probabilities):
             distance = None if distances is None else float(distances[index])
@@ -166,20 +158,17 @@ class Predictor:
         self, array: np.ndarray, *, towards_pneumonia: bool, timeout: float | None = None
     ) -> np.ndarray:
         """Grad-CAM map (H, W) in 0..1 for one preprocessed image."""
-        layer = self.card.extra.get("last_conv_layer", LAST_CONV_LAYER)
+        network = self.card.network
         with self._locked(timeout):
             self._load_locked()
             if self._gradcam is None:
-                self._gradcam = gradcam_model(self._model, layer)
+                self._gradcam = gradcam_model(self._model, network.last_conv_layers)
             return class_activation_map(
                 self._gradcam,
                 array,
                 towards_pneumonia=towards_pneumonia,
-                center_crop=float(self.card.extra.get("center_crop", 1.0)),
+                center_crop=network.center_crop,
             )
-
-    def predict_bytes(self, data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> Prediction:
-        return self.predict_arrays([self.preprocess(data, max_pixels=max_pixels)])[0]
 
 
 _predictors: dict[Path, Predictor] = {}
@@ -205,6 +194,6 @@ def get_predictor(model_dir: Path, *, threads: int = 0) -> Predictor:
 
 
 def forget_predictors() -> None:
-    """Drop every loaded model (used after installing a new artifact, and by tests)."""
+    """Drop every loaded model: the next :func:`get_predictor` reads its folder again."""
     with _predictors_lock:
         _predictors.clear()

@@ -8,19 +8,18 @@ Grad-CAM is the output of the layer named :data:`LAST_CONV_LAYER`.
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlcore.artifact import LAST_CONV_LAYER, LOGIT_LAYER
+from mlcore.errors import ModelBuildError
+
 logger = logging.getLogger(__name__)
 
-LAST_CONV_LAYER = "last_conv"
-LOGIT_LAYER = "logit"
+POOL_LAYER = "pool"
 CNN_FILTERS = (32, 64, 128, 256)
 BACKBONE_BN_MOMENTUM = 0.9
-
-
-class ModelBuildError(ValueError):
-    """Unknown backbone or unusable weights."""
 
 
 @dataclass(frozen=True)
@@ -57,14 +56,13 @@ def build_model(
     weights: str | Path | None = None,
     *,
     dropout: float = 0.3,
-    alpha: float | None = None,
     crop: float = 1.0,
 ):
     """Build the classifier.
 
     ``weights``: ``"imagenet"`` (Keras downloads them), a path to a Keras weights file for
-    the backbone (no top), or ``None`` (random initialisation). ``alpha`` overrides the
-    MobileNet width multiplier (defaults match the files in ``../shared/weights``).
+    the backbone (no top), or ``None`` (random initialisation). MobileNet widths match the
+    files in ``../shared/weights``.
     ``crop`` < 1 keeps only the central fraction of the image: the borders (framing,
     collimation, background) differ between hospitals and are a shortcut to avoid.
     """
@@ -87,9 +85,9 @@ def build_model(
     if backbone == "cnn":
         features = _cnn_features(x)
     else:
-        features = _application_features(x, APPLICATIONS[backbone], weights, alpha)
+        features = _application_features(x, APPLICATIONS[backbone], weights)
     features = layers.Activation("linear", name=LAST_CONV_LAYER)(features)
-    x = layers.GlobalAveragePooling2D(name="pool")(features)
+    x = layers.GlobalAveragePooling2D(name=POOL_LAYER)(features)
     x = layers.Dropout(dropout, name="dropout")(x)
     outputs = layers.Dense(1, name=LOGIT_LAYER)(x)
     model = keras.Model(inputs, outputs, name=f"pneumonia_{backbone}")
@@ -123,7 +121,7 @@ def _cnn_features(inputs):
     return x
 
 
-def _application_features(inputs, spec: Backbone, weights, alpha: float | None):
+def _application_features(inputs, spec: Backbone, weights):
     """Replicate gray to RGB, rescale as the backbone expects, run it (no top)."""
     import keras
     from keras import layers
@@ -134,8 +132,6 @@ def _application_features(inputs, spec: Backbone, weights, alpha: float | None):
         mean=list(spec.mean), variance=[s * s for s in spec.std], name="backbone_scaling"
     )(rgb)
     kwargs = dict(spec.kwargs)
-    if alpha is not None and "alpha" in kwargs:
-        kwargs["alpha"] = alpha
     constructor = getattr(keras.applications, spec.constructor)
     try:
         network = constructor(
@@ -189,3 +185,25 @@ def ensemble(members: list, scales: list[float]):
     kernel = np.array([[1.0 / (len(members) * scale)] for scale in scales], dtype="float32")
     average.set_weights([kernel, np.zeros(1, dtype="float32")])
     return model
+
+
+def features_and_logits_model(model):
+    """The classifier with a second output: its pooled features.
+
+    Those are the outputs of the layers named ``pool`` (one model) or ``m<i>_pool`` (the
+    members of an ensemble, concatenated); failing those, the logit layer's input.
+    """
+    import keras
+
+    pools = [
+        layer.output
+        for layer in model.layers
+        if layer.name == POOL_LAYER or re.fullmatch(rf"m\d+_{POOL_LAYER}", layer.name)
+    ]
+    if not pools:
+        features = model.get_layer(LOGIT_LAYER).input
+    elif len(pools) == 1:
+        features = pools[0]
+    else:
+        features = keras.layers.Concatenate(name="ood_features")(pools)
+    return keras.Model(model.input, [features, model.output])

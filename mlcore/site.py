@@ -20,17 +20,17 @@ from typing import Any
 
 import numpy as np
 
-from mlcore.card import ModelCard, read_card, write_card
-from mlcore.dataset import DatasetError
-from mlcore.evaluation import binary_metrics, labelled_probabilities
-from mlcore.training import choose_threshold
+from mlcore.artifact import ModelCard, SiteThreshold, ThresholdChoice, read_card, write_card
+from mlcore.calibration import choose_threshold
+from mlcore.errors import DatasetError, InvalidOption
+from mlcore.evaluation import labelled_probabilities
+from mlcore.metrics import binary_metrics
 
 MIN_IMAGES_PER_CLASS = 20
-TRAINING_THRESHOLD_KEY = "training_threshold"
 
 
 @dataclass
-class SiteThreshold:
+class SiteThresholdResult:
     """The new card and the site sample's metrics at the old and the new threshold."""
 
     card: ModelCard
@@ -40,10 +40,10 @@ class SiteThreshold:
 
 def set_site_threshold(
     model_dir: Path, data_dir: Path, target_sensitivity: float = 0.95
-) -> SiteThreshold:
+) -> SiteThresholdResult:
     """Choose the threshold on the labelled images in ``data_dir`` and write it to the card."""
     if not 0.5 <= target_sensitivity <= 1.0:
-        raise DatasetError(
+        raise InvalidOption(
             f"The target sensitivity must be between 0.5 and 1, not {target_sensitivity}."
         )
     card, labels, probs, folder = labelled_probabilities(model_dir, data_dir)
@@ -53,13 +53,15 @@ def set_site_threshold(
             f"{folder} holds {counts[0]} normal and {counts[1]} pneumonia images; a site "
             f"threshold needs at least {MIN_IMAGES_PER_CLASS} of each."
         )
-    training = card.extra.get(TRAINING_THRESHOLD_KEY) or {
-        "threshold": card.threshold, "rule": card.threshold_rule, "version": card.version,
-    }  # fmt: skip
+    training = (
+        card.site.training
+        if card.site
+        else ThresholdChoice(card.threshold, card.threshold_rule, card.version)
+    )
     threshold = choose_threshold(labels, probs, target_sensitivity)
     before = binary_metrics(labels, probs, card.threshold)
     after = binary_metrics(labels, probs, threshold)
-    card.extra[TRAINING_THRESHOLD_KEY] = training
+    card.site = SiteThreshold(training, data=str(folder), before=before, after=after)
     card.threshold = threshold
     card.threshold_rule = (
         f"highest threshold with sensitivity >= {target_sensitivity:.0%} on {len(labels)} "
@@ -67,19 +69,18 @@ def set_site_threshold(
         f"{folder}, set {datetime.now(UTC):%Y-%m-%d}"
     )
     suffix = hashlib.sha256(f"{threshold:.9f}".encode()).hexdigest()[:6]
-    card.version = f"{training['version']}+site-{suffix}"
-    card.metrics["site"] = {"data": str(folder), "before": before, "after": after}
+    card.version = f"{training.version}+site-{suffix}"
     write_card(model_dir, card)
-    return SiteThreshold(card, before, after)
+    return SiteThresholdResult(card, before, after)
 
 
 def reset_threshold(model_dir: Path) -> ModelCard:
     """Restore the threshold, rule and version training wrote (a no-op if never changed)."""
     card = read_card(model_dir)
-    training = card.extra.pop(TRAINING_THRESHOLD_KEY, None)
-    if training:
-        card.threshold, card.threshold_rule = training["threshold"], training["rule"]
-        card.version = training["version"]
-        card.metrics.pop("site", None)
+    if card.site:
+        training = card.site.training
+        card.threshold, card.threshold_rule = training.threshold, training.rule
+        card.version = training.version
+        card.site = None
         write_card(model_dir, card)
     return card

@@ -11,51 +11,32 @@ import io
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image
 
-from mlcore.card import ModelCard, model_path, write_card
+from mlcore.artifact import (
+    LAST_CONV_LAYER,
+    LOGIT_LAYER,
+    ModelCard,
+    Provenance,
+    model_path,
+    write_card,
+)
+from mlcore.gate import fit_for_artifact
 from mlcore.imaging import to_model_input
-from mlcore.model import LAST_CONV_LAYER, LOGIT_LAYER
-from mlcore.ood import fit_for_artifact
+from mlcore.synthetic import not_xray_images, xray_array
 
-
-def xray_array(size: int = 96, *, opaque: bool = False, seed: int = 0) -> np.ndarray:
-    """A chest-X-ray-like 8-bit picture: dark lungs in a brighter body, optional haze."""
-    rng = np.random.default_rng(seed)
-    y, x = np.mgrid[0:size, 0:size] / size
-    body = 0.55 + 0.1 * rng.standard_normal((size, size))
-    lungs = ((x - 0.3) ** 2 / 0.03 + (y - 0.5) ** 2 / 0.12 < 1) | (
-        (x - 0.7) ** 2 / 0.03 + (y - 0.5) ** 2 / 0.12 < 1
-    )
-    pixels = np.where(lungs, 0.15, body)
-    if opaque:
-        pixels = np.where(lungs, 0.15 + 0.6 * rng.random((size, size)), pixels)
-    return (np.clip(pixels, 0, 1) * 255).astype(np.uint8)
-
-
-def not_xray_images(size: int = 96) -> dict[str, Image.Image]:
-    """Pictures that are no chest X-ray, for the "is this a chest X-ray?" gate."""
-    rng = np.random.default_rng(0)
-    text = Image.new("L", (size, size), 255)
-    draw = ImageDraw.Draw(text)
-    for line in range(0, size - 12, 14):
-        draw.text((4, 4 + line), "INVOICE 2026 total 123.45", fill=0)
-    return {
-        "noise": Image.fromarray(rng.integers(0, 256, (size, size), dtype=np.uint8)),
-        "coarse noise": Image.fromarray(rng.integers(0, 256, (24, 24), dtype=np.uint8)).resize(
-            (size, size)
-        ),
-        "gradient": Image.fromarray(np.tile(np.linspace(0, 255, size, dtype=np.uint8), (size, 1))),
-        "blank white": Image.new("L", (size, size), 255),
-        "blank black": Image.new("L", (size, size), 0),
-        "text": text,
-        "colour blocks": Image.fromarray((rng.random((6, 6, 3)) * 255).astype(np.uint8)).resize(
-            (size, size)
-        ),
-        "photo-like": Image.fromarray((rng.random((40, 40, 3)) * 255).astype(np.uint8)).resize(
-            (size, size), Image.Resampling.BICUBIC
-        ),
-    }
+__all__ = [  # the generators are re-exported: tests import everything from here
+    "TINY_SIZE",
+    "TINY_VERSION",
+    "build_tiny_artifact",
+    "image_bytes",
+    "labelled_xray_folder",
+    "not_xray_images",
+    "xray_array",
+    "xray_inputs",
+    "xray_jpeg",
+    "xray_png",
+]
 
 
 def image_bytes(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -129,11 +110,9 @@ def build_tiny_artifact(model_dir: Path) -> Path:
             version=TINY_VERSION,
             input_size=TINY_SIZE,
             threshold=0.5,
-            backbone="tiny-test",
-            parameters=model.count_params(),
             threshold_rule="fixed at 0.5 for tests",
+            provenance=Provenance(backbone="tiny-test", parameters=model.count_params()),
             metrics={"val": TINY_METRICS},
-            extra={"last_conv_layer": LAST_CONV_LAYER},
         ),
     )
     # The cut-off at the largest validation distance: generated X-rays vary less than real ones.

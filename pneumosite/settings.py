@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from mlcore.artifact import default_model_dir
 from pneumosite.static_headers import add_security_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -98,6 +99,8 @@ MIDDLEWARE = [
     "diagnosis.middleware.RefuseAnonymousUploadsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # The app's errors (diagnosis.errors) as their HTTP status on pages.
+    "diagnosis.errors.ApplicationErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns locked-out logins into a 429 page.
@@ -140,8 +143,7 @@ TEMPLATES = [
 ]
 
 # Database: SQLite file by default, anything dj-database-url understands otherwise.
-if "DATABASE_URL" not in os.environ:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+# (Importing the settings creates no folder: `migrate` creates the SQLite file's folder.)
 DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'db.sqlite3'}"), conn_max_age=60
@@ -215,12 +217,24 @@ STORAGES = {
 WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
 
 # The model and the limits of an upload.
-PNEUMO_MODEL_DIR = Path(env_str("PNEUMO_MODEL_DIR", str(BASE_DIR / "mlcore" / "artifacts")))
+# Default: the model shipped in mlcore/artifacts (mlcore.artifact resolves it).
+PNEUMO_MODEL_DIR = default_model_dir(env_str("PNEUMO_MODEL_DIR"))
 # TensorFlow threads per process; 0: one per core (gunicorn.conf.py divides the cores
 # among its workers).
 PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)
 PNEUMO_MAX_UPLOAD_BYTES = env_int("PNEUMO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
 PNEUMO_MAX_IMAGE_PIXELS = env_int("PNEUMO_MAX_IMAGE_PIXELS", 40_000_000)
+# What decoding one upload may cost: bytes of the decoded frame(s) (checked from the
+# codestream before decoding), progressive JPEG scans, and the memory and seconds of the
+# child process that decodes DICOM files. A batch request decodes at most
+# PNEUMO_MAX_BATCH_PIXELS (plus one image); later files are rejected, not decoded.
+PNEUMO_MAX_DECODE_BYTES = env_int("PNEUMO_MAX_DECODE_BYTES", 256 * 1024 * 1024)
+PNEUMO_MAX_JPEG_SCANS = env_int("PNEUMO_MAX_JPEG_SCANS", 100)
+PNEUMO_DECODE_MEMORY_BYTES = env_int("PNEUMO_DECODE_MEMORY_BYTES", 1024 * 1024 * 1024)
+PNEUMO_DECODE_SECONDS = float(env_str("PNEUMO_DECODE_SECONDS", "10"))
+PNEUMO_MAX_BATCH_PIXELS = env_int("PNEUMO_MAX_BATCH_PIXELS", 200_000_000)
+# DICOM files that declare burned-in annotation (a name drawn into the pixels) are refused.
+PNEUMO_ACCEPT_BURNED_IN = env_bool("PNEUMO_ACCEPT_BURNED_IN", False)
 PNEUMO_MAX_BATCH_FILES = env_int("PNEUMO_MAX_BATCH_FILES", 32)
 PNEUMO_MAX_BATCH_BYTES = env_int("PNEUMO_MAX_BATCH_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = max(PNEUMO_MAX_BATCH_FILES, 1)
@@ -315,5 +329,9 @@ LOGGING = {
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
+    # One knob for the app and gunicorn; DJANGO_LOG_LEVEL is its older name.
+    "root": {
+        "handlers": ["console"],
+        "level": env_str("PNEUMO_LOG_LEVEL", env_str("DJANGO_LOG_LEVEL", "INFO")).upper(),
+    },
 }

@@ -38,7 +38,7 @@ from diagnosis.ml import NO_MODEL_HELP, current_card
 from diagnosis.model_card import card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
-from diagnosis.selectors import scan_list, scans_deletable_by
+from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to
 from diagnosis.services import scan_create, scan_create_many, scan_delete, scan_heatmap
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
@@ -69,6 +69,7 @@ class ScanViewSet(
     serializer_class = ScanSerializer
     parser_classes = [MultiPartParser, FormParser]
     UPLOAD_ACTIONS = ("create", "batch")
+    FILTERED_ACTIONS = ("list", "export")  # the history's filters apply to these only
 
     def get_throttles(self) -> list:
         # Uploads cost a model run each: they get their own, tighter, rate.
@@ -88,6 +89,8 @@ class ScanViewSet(
             return Scan.objects.none()
         if self.action == "destroy":
             return scans_deletable_by(self.request.user)
+        if self.action not in self.FILTERED_ACTIONS:
+            return scans_visible_to(self.request.user)
         filters = HistoryFilterForm(self.request.query_params)
         if not filters.is_valid():
             raise ValidationError(filters.errors)

@@ -119,3 +119,16 @@ def test_no_model_is_503_saying_how_to_fix_it(alice_api, settings):
     assert response.status_code == 503
     assert "python manage.py train_model" in response.json()["detail"]
     assert not Scan.objects.exists()
+
+
+def test_history_filters_apply_to_the_list_and_export_only(alice_api, alice, make_scan):
+    scan = make_scan(alice)
+    junk = "?date_to=junk&sort=nonsense"
+
+    for kind in ("detail", "image", "thumbnail", "heatmap"):
+        response = alice_api.get(reverse(f"api:scan-{kind}", args=[scan.pk]) + junk)
+        assert response.status_code == 200, kind
+    for kind in ("list", "export"):
+        response = alice_api.get(reverse(f"api:scan-{kind}") + junk)
+        assert response.status_code == 400, kind
+        assert "date_to" in response.json()

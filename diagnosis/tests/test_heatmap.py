@@ -2,10 +2,10 @@ import io
 
 import numpy as np
 import pytest
-from django.http import Http404
 from django.urls import reverse
 from PIL import Image
 
+from diagnosis.errors import ScanGone
 from diagnosis.models import Scan
 from diagnosis.services import scan_heatmap
 from diagnosis.tests.conftest import stored_files
@@ -83,7 +83,7 @@ def test_heatmap_of_a_scan_deleted_meanwhile_is_a_404_leaving_no_file(alice, mak
     scan = make_scan(alice, opaque=True)
     Scan.objects.filter(pk=scan.pk).delete()  # deleted by another request
 
-    with pytest.raises(Http404):
+    with pytest.raises(ScanGone):  # the one mapping makes it a 404 (test_errors_map_to_http)
         scan_heatmap(scan=scan)
 
     assert not [p for p in stored_files(settings.MEDIA_ROOT) if "_heatmap" in p.name]

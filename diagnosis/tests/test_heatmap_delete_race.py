@@ -3,9 +3,9 @@
 from unittest import mock
 
 import pytest
-from django.http import Http404
 
 from diagnosis import services
+from diagnosis.errors import ScanGone
 from diagnosis.models import Scan
 from diagnosis.services import scan_delete, scan_heatmap
 from diagnosis.tests.conftest import stored_files
@@ -37,7 +37,7 @@ def test_scan_deleted_between_computing_and_storing_the_heatmap_leaves_no_file(
 
     with (
         mock.patch.object(services, "overlay_image", overlay_then_delete),
-        pytest.raises(Http404),
+        pytest.raises(ScanGone),
     ):
         scan_heatmap(scan=scan)
 

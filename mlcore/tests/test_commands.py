@@ -7,7 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from mlcore.card import read_card
+from mlcore.artifact import read_card
 from mlcore.testing import labelled_xray_folder
 
 

@@ -4,14 +4,13 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlcore.imaging import (
-    ImageError,
-    decode_image,
-    decode_upload,
-    load_model_input,
-    to_grayscale,
-    to_model_input,
-)
+from mlcore.dataset import model_input_of_file
+from mlcore.imaging import ImageError, Limits, decode_upload, to_grayscale, to_model_input
+
+
+def decode_image(data: bytes, **options) -> Image.Image:
+    """The decoded picture of an upload (what the model and the stored copies start from)."""
+    return decode_upload(data, **options).image
 
 
 def encode(image: Image.Image, fmt: str = "PNG", **options) -> bytes:
@@ -91,7 +90,7 @@ def test_truncated_png_is_refused():
 
 def test_pixel_limit_and_minimum_size():
     with pytest.raises(ImageError, match="more than the limit"):
-        decode_image(encode(Image.new("L", (300, 300))), max_pixels=50_000)
+        decode_image(encode(Image.new("L", (300, 300))), limits=Limits(max_pixels=50_000))
     with pytest.raises(ImageError, match="at least"):
         decode_image(encode(Image.new("L", (10, 300))))
 
@@ -123,7 +122,9 @@ def test_model_input_shape_range_and_equalisation():
     assert equalised.max() > 0.95 and equalised.min() < 0.05
 
 
-def test_load_model_input_is_decode_then_prepare():
-    data = encode(Image.fromarray(gradient(), mode="L"))
+def test_a_dataset_file_is_read_as_an_upload_then_prepared(tmp_path):
+    path = tmp_path / "x.png"
+    path.write_bytes(encode(Image.fromarray(gradient(), mode="L")))
 
-    assert np.array_equal(load_model_input(data, 16), to_model_input(decode_image(data), 16))
+    expected = to_model_input(decode_image(path.read_bytes()), 16)
+    assert np.array_equal(model_input_of_file(path, 16), expected)

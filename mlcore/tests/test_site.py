@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from mlcore.card import read_card
-from mlcore.dataset import DatasetError
+from mlcore.artifact import read_card
+from mlcore.errors import DatasetError, InvalidOption
 from mlcore.evaluation import evaluate_artifact
 from mlcore.site import MIN_IMAGES_PER_CLASS, reset_threshold, set_site_threshold
 from mlcore.testing import TINY_VERSION, labelled_xray_folder
@@ -25,7 +25,7 @@ def test_site_threshold_keeps_the_target_sensitivity_and_is_what_the_app_reads(
     assert result.after["sensitivity"] >= 0.9 and result.after["n"] == 54
     assert card.version.startswith(f"{TINY_VERSION}+site-")
     assert "sensitivity >= 90% on 54 labelled images" in card.threshold_rule
-    assert card.metrics["site"]["after"] == result.after
+    assert card.site.after == result.after
     # evaluate_model (and the app) use the card: the site figures are what they report
     assert evaluate_artifact(artifact, site)["confusion_matrix"] == result.after["confusion_matrix"]
 
@@ -37,13 +37,13 @@ def test_setting_twice_keeps_the_training_threshold_and_reset_restores_it(
     site = labelled_xray_folder(tmp_path / "site", 20, 20)
     set_site_threshold(artifact, site, target_sensitivity=0.9)
     second = set_site_threshold(artifact, site, target_sensitivity=1.0)
-    assert second.card.extra["training_threshold"]["threshold"] == original.threshold
+    assert second.card.site.training.threshold == original.threshold
 
     restored = reset_threshold(artifact)
 
     assert (restored.threshold, restored.version) == (original.threshold, original.version)
     assert restored.threshold_rule == original.threshold_rule
-    assert "site" not in restored.metrics and "training_threshold" not in restored.extra
+    assert restored.site is None and read_card(artifact).site is None
 
 
 def test_too_few_images_of_a_class_is_refused_and_leaves_the_card_alone(
@@ -56,6 +56,6 @@ def test_too_few_images_of_a_class_is_refused_and_leaves_the_card_alone(
         DatasetError, match=f"19 normal and 40 pneumonia.*at least {MIN_IMAGES_PER_CLASS}"
     ):
         set_site_threshold(artifact, site)
-    with pytest.raises(DatasetError, match=r"between 0\.5 and 1"):
+    with pytest.raises(InvalidOption, match=r"between 0\.5 and 1"):
         set_site_threshold(artifact, site, target_sensitivity=95)
     assert (artifact / "model_card.json").read_text() == before

@@ -9,21 +9,21 @@ import pytest
 from PIL import Image
 
 from mlcore import evaluation as ev
-from mlcore.card import read_card
-from mlcore.inference import Predictor
-from mlcore.model import ModelBuildError
-from mlcore.testing import xray_array
-from mlcore.training import (
-    AUGMENTATIONS,
+from mlcore import metrics
+from mlcore.artifact import read_card
+from mlcore.calibration import (
     PLATT_SLOPE_RANGE,
-    TrainConfig,
-    build_augmentation,
     choose_threshold,
+    expected_calibration_error,
     fit_platt,
-    main,
-    members,
-    train,
 )
+from mlcore.cli.train import main
+from mlcore.errors import ModelBuildError
+from mlcore.inference import Predictor
+from mlcore.testing import xray_array
+from mlcore.training import TrainConfig, train
+from mlcore.training.augment import build_augmentation
+from mlcore.training.config import AUGMENTATIONS, members
 
 
 def test_threshold_keeps_the_target_sensitivity_with_best_specificity():
@@ -32,10 +32,10 @@ def test_threshold_keeps_the_target_sensitivity_with_best_specificity():
     threshold = choose_threshold(labels, probs, 0.95)
     # 19 of 20 positives must stay above: the 19th-highest positive is the second-lowest
     second_lowest = np.sort(probs[labels == 1])[1]
-    assert ev.binary_metrics(labels, probs, threshold)["sensitivity"] >= 0.95
+    assert metrics.binary_metrics(labels, probs, threshold)["sensitivity"] >= 0.95
     assert second_lowest - 0.1 < threshold <= second_lowest
     assert threshold > 0.4  # halfway to the next lower score, the lowest positive
-    assert ev.binary_metrics(labels, probs, threshold)["specificity"] == pytest.approx(0.6)
+    assert metrics.binary_metrics(labels, probs, threshold)["specificity"] == pytest.approx(0.6)
 
 
 def test_threshold_for_full_sensitivity_and_separable_scores():
@@ -46,11 +46,11 @@ def test_threshold_for_full_sensitivity_and_separable_scores():
 def test_platt_recovers_a_known_scale_and_shift():
     rng = np.random.default_rng(0)
     logits = rng.normal(0, 3, 20000)
-    labels = (rng.random(20000) < ev.sigmoid(0.5 * logits + 1.0)).astype(float)
+    labels = (rng.random(20000) < metrics.sigmoid(0.5 * logits + 1.0)).astype(float)
     a, b = fit_platt(logits, labels)
     assert a == pytest.approx(0.5, abs=0.03) and b == pytest.approx(1.0, abs=0.06)
-    before = ev.expected_calibration_error(labels, ev.sigmoid(logits))
-    after = ev.expected_calibration_error(labels, ev.sigmoid(a * logits + b))
+    before = expected_calibration_error(labels, metrics.sigmoid(logits))
+    after = expected_calibration_error(labels, metrics.sigmoid(a * logits + b))
     assert after < 0.02 < before
 
 
@@ -92,11 +92,12 @@ def test_tiny_training_run_writes_an_artifact_the_app_can_use(tiny_data, tmp_pat
     assert folder == output
     read = read_card(output)
     assert read.version == card.version and read.input_size == 32 and read.equalize
-    assert 0 < read.threshold < 1 and read.temperature > 0
-    assert read.extra["last_conv_layer"] == "last_conv"
-    assert read.data["test"]["normal"] == 6 and read.training["fit"]["epochs_run"] == 2
-    assert {"val", "test", "calibration"} <= set(read.metrics)
-    assert read.extra["ood"]["threshold"] > 0  # the "is this a chest X-ray?" gate is fitted
+    assert 0 < read.threshold < 1 and read.calibration.temperature > 0
+    assert read.network.last_conv_layers == ("last_conv",)
+    assert read.provenance.data["test"]["normal"] == 6
+    assert read.provenance.training["fit"]["epochs_run"] == 2
+    assert {"val", "test"} <= set(read.metrics) and read.calibration.ece_test is not None
+    assert read.gate.threshold > 0  # the "is this a chest X-ray?" gate is fitted
     for name in ("roc.png", "confusion.png", "reliability.png", "ood.npz"):
         assert (output / name).is_file()
     # what the app does: load, call, calibrate; evaluation gives the card's test figures
@@ -145,9 +146,9 @@ def test_ensemble_of_two_backbones_is_one_model_with_a_reachable_feature_map(tin
         batch_size=8, output=tmp_path / "ens", augment="none",
     )  # fmt: skip
     _, card = train(config)
-    assert card.backbone == "cnn+mobilenet"
-    assert card.extra["last_conv_layer"] == ["m0_last_conv", "m1_last_conv"]
-    assert set(card.training) >= {"member-0", "member-1"}
+    assert card.provenance.backbone == "cnn+mobilenet"
+    assert card.network.last_conv_layers == ("m0_last_conv", "m1_last_conv")
+    assert set(card.provenance.training) >= {"member-0", "member-1"}
     model, read = ev.load_artifact(tmp_path / "ens")
     assert len(model.get_layer("m0_last_conv").output.shape) == 4
     result = ev.evaluate_artifact(tmp_path / "ens", tiny_data)

@@ -20,17 +20,19 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, help="also write the metrics to this file")
 
     def handle(self, *args, **options):
-        from mlcore import evaluation
-        from mlcore.training import TrainingError
+        from mlcore.artifact import default_model_dir
+        from mlcore.errors import MlcoreError
+        from mlcore.evaluation import evaluate_artifact
+        from mlcore.metrics import format_table
 
-        model_dir = options["model"] or evaluation.default_model_dir()
+        model_dir = options["model"] or default_model_dir()
         try:
-            result = evaluation.evaluate_artifact(model_dir, options["data_dir"])
-        except TrainingError as exc:
+            result = evaluate_artifact(model_dir, options["data_dir"])
+        except MlcoreError as exc:
             raise CommandError(str(exc)) from None
         rows = {f"@ {result['threshold']:.3f}": result, "@ 0.5": result["at_0.5"]}
         self.stdout.write(f"Model {result['model_version']} on {result['data']}")
-        self.stdout.write(evaluation.format_table(rows))
+        self.stdout.write(format_table(rows))
         (tn, fp), (fn, tp) = result["confusion_matrix"]
         self.stdout.write(f"confusion matrix [[tn, fp], [fn, tp]]: [[{tn}, {fp}], [{fn}, {tp}]]")
         if options["json"]:

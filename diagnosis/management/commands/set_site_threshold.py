@@ -22,10 +22,12 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="restore the training threshold")
 
     def handle(self, *args, **options):
-        from mlcore import evaluation, site
-        from mlcore.training import TrainingError
+        from mlcore import site
+        from mlcore.artifact import default_model_dir
+        from mlcore.errors import MlcoreError
+        from mlcore.metrics import format_table
 
-        model_dir = options["model"] or evaluation.default_model_dir()
+        model_dir = options["model"] or default_model_dir()
         try:
             if options["reset"]:
                 card = site.reset_threshold(model_dir)
@@ -38,13 +40,13 @@ class Command(BaseCommand):
             result = site.set_site_threshold(
                 model_dir, options["data_dir"], options["target_sensitivity"]
             )
-        except TrainingError as exc:
+        except MlcoreError as exc:
             raise CommandError(str(exc)) from None
         rows = {
             f"before @ {result.before['threshold']:.3f}": result.before,
             f"after @ {result.after['threshold']:.3f}": result.after,
         }
-        self.stdout.write(evaluation.format_table(rows))
+        self.stdout.write(format_table(rows))
         self.stdout.write(
             self.style.SUCCESS(f"Model {result.card.version}: {result.card.threshold_rule}.")
         )

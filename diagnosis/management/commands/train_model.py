@@ -1,4 +1,5 @@
-"""``python manage.py train_model``: a thin wrapper over :func:`mlcore.training.train`."""
+"""``python manage.py train_model``: the options of ``python -m mlcore.cli.train``, then
+:func:`mlcore.training.train`."""
 
 from __future__ import annotations
 
@@ -11,16 +12,18 @@ class Command(BaseCommand):
     help = "Train the pneumonia model on the Kaggle chest X-ray layout and write its artifact."
 
     def add_arguments(self, parser):
-        from mlcore.training import add_arguments
+        from mlcore.cli.train import add_arguments
 
         add_arguments(parser)
 
     def handle(self, *args, **options):
-        from mlcore.training import TrainingError, config_from_options, train
+        from mlcore.cli.train import config_from_options
+        from mlcore.errors import MlcoreError
+        from mlcore.training import train
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         try:
             output, card = train(config_from_options(options))
-        except TrainingError as exc:
+        except MlcoreError as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(self.style.SUCCESS(f"Model {card.version} written to {output}"))

@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
 
-from mlcore.ood import FeatureGaussian, features_and_logits_model, fit_gaussian
+from mlcore.gate import FeatureGaussian, fit_gaussian
+from mlcore.model import features_and_logits_model
 
 
 def test_mahalanobis_distance_and_percentile_cut_off():

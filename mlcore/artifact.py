@@ -1,0 +1,298 @@
+"""The model artifact: one folder, one typed card, and everything about its files.
+
+A folder holds ``model.keras``, ``model_card.json``, the gate's ``ood.npz`` and the plots.
+The card is the one source of the facts the app needs to use the model (input size,
+preprocessing, threshold, calibration, which layers Grad-CAM and the gate read) and of
+what it can tell users about it (version, metrics, training data). Every field is typed;
+``schema_version`` says which layout a card has, :func:`upgrade_card` turns older cards
+into the current one, and a card that cannot be read, or is newer than this code, raises
+:class:`ArtifactError` naming the field.
+
+This module also owns where the active model lives (:func:`default_model_dir`), how an
+artifact is installed there (:func:`install`) and how its version is made.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import logging
+import os
+import shutil
+import types
+import typing
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from mlcore.errors import ArtifactError
+
+logger = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 2
+MODEL_FILENAME = "model.keras"
+CARD_FILENAME = "model_card.json"
+GATE_FILENAME = "ood.npz"
+PLOT_FILENAMES = ("roc.png", "confusion.png", "reliability.png")
+CLASS_NAMES = ("normal", "pneumonia")
+# Layer names the card refers to: mlcore.model builds networks that have them.
+LAST_CONV_LAYER = "last_conv"
+LOGIT_LAYER = "logit"
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHIPPED_MODEL_DIR = PROJECT_ROOT / "mlcore" / "artifacts"
+MODEL_DIR_ENV = "PNEUMO_MODEL_DIR"
+
+
+@dataclass
+class Calibration:
+    """How a logit becomes a probability: ``sigmoid(logit / temperature)``, and its report.
+
+    Platt scaling's offset is folded into the network's logit bias (``bias_shift``), its
+    slope becomes ``1 / temperature``. ``method`` is empty for an uncalibrated model.
+    """
+
+    temperature: float = 1.0
+    method: str = ""
+    bias_shift: float | None = None
+    ece_val_before: float | None = None
+    ece_val_after: float | None = None
+    ece_test: float | None = None
+
+    def report(self) -> dict[str, Any]:
+        """What the model card page shows: nothing for an uncalibrated model."""
+        if not self.method:
+            return {}
+        return {key: value for key, value in sorted(asdict(self).items()) if value is not None}
+
+
+@dataclass
+class Network:
+    """The layers the app reads besides the output."""
+
+    # Grad-CAM's feature maps: one name, or one per member of an ensemble.
+    last_conv_layers: tuple[str, ...] = (LAST_CONV_LAYER,)
+    logit_layer: str = LOGIT_LAYER
+    # The network sees only this central fraction of its input (the map covers that part).
+    center_crop: float = 1.0
+
+
+@dataclass
+class Gate:
+    """The "is this a chest X-ray at all?" gate: a distance cut-off on pooled features."""
+
+    threshold: float
+    method: str = ""
+    rule: str = ""
+    file: str = GATE_FILENAME
+
+
+@dataclass
+class ThresholdChoice:
+    """A decision threshold, the rule that chose it, and the model version it made."""
+
+    threshold: float
+    rule: str
+    version: str
+
+
+@dataclass
+class SiteThreshold:
+    """A deploying site's own threshold replaced the training one (``set_site_threshold``)."""
+
+    training: ThresholdChoice  # what training chose; a reset restores it
+    data: str = ""
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Provenance:
+    """Where the model comes from: architecture, size, time, data and training run."""
+
+    backbone: str = "cnn"
+    parameters: int = 0
+    created_at: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    training: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ModelCard:
+    """What ``model_card.json`` holds. The model outputs one logit for "pneumonia"."""
+
+    version: str
+    input_size: int
+    threshold: float = 0.5
+    threshold_rule: str = ""
+    equalize: bool = False
+    class_names: tuple[str, ...] = CLASS_NAMES
+    calibration: Calibration = field(default_factory=Calibration)
+    network: Network = field(default_factory=Network)
+    gate: Gate | None = None
+    site: SiteThreshold | None = None
+    provenance: Provenance = field(default_factory=Provenance)
+    metrics: dict[str, Any] = field(default_factory=dict)
+    schema_version: int = SCHEMA_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, payload: Any) -> ModelCard:
+        """A card of any known schema version; :class:`ArtifactError` names a bad field."""
+        return _parse_dataclass(cls, upgrade_card(payload), "")
+
+
+def upgrade_card(payload: Any) -> dict[str, Any]:
+    """A card's JSON in the current schema. Schema 1 (no ``schema_version``) kept the
+    calibration report in ``metrics`` and the layer names, gate and site threshold in an
+    untyped ``extra``; the provenance was flat.
+    """
+    if not isinstance(payload, dict):
+        raise ArtifactError("the card is not a JSON object")
+    version = payload.get("schema_version", 1)
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ArtifactError(f"field 'schema_version' must be a positive integer, not {version!r}")
+    if version > SCHEMA_VERSION:
+        raise ArtifactError(
+            f"field 'schema_version' is {version}: this code reads cards up to version "
+            f"{SCHEMA_VERSION}; update the code to use this model"
+        )
+    return _upgrade_from_1(payload) if version == 1 else dict(payload)
+
+
+def _upgrade_from_1(old: dict[str, Any]) -> dict[str, Any]:
+    card = {key: old[key] for key in ("version", "input_size", "threshold_rule") if key in old}
+    card.update({key: old[key] for key in ("threshold", "equalize", "class_names") if key in old})
+    extra = dict(old.get("extra") or {})
+    metrics = dict(old.get("metrics") or {})
+    calibration = dict(metrics.pop("calibration", None) or {})
+    calibration["temperature"] = old.get("temperature", calibration.get("temperature", 1.0))
+    card["calibration"] = calibration
+    layers = extra.get("last_conv_layer", LAST_CONV_LAYER)
+    card["network"] = {
+        "last_conv_layers": [layers] if isinstance(layers, str) else layers,
+        "logit_layer": extra.get("logit_layer", LOGIT_LAYER),
+        "center_crop": extra.get("center_crop", 1.0),
+    }
+    card["gate"] = extra.get("ood")
+    site_report, training = metrics.pop("site", None) or {}, extra.get("training_threshold")
+    card["site"] = {"training": training, **site_report} if training else None
+    card["provenance"] = {
+        key: old[key]
+        for key in ("backbone", "parameters", "created_at", "data", "training")
+        if key in old
+    }
+    card["metrics"] = metrics
+    card["schema_version"] = SCHEMA_VERSION
+    return card
+
+
+def _parse_dataclass(cls: type, payload: Any, where: str) -> Any:
+    if not isinstance(payload, dict):
+        raise ArtifactError(f"field {where!r} must be an object, not {payload!r}")
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for spec in dataclasses.fields(cls):
+        name = f"{where}.{spec.name}" if where else spec.name
+        if spec.name in payload:
+            values[spec.name] = _parse_value(hints[spec.name], payload[spec.name], name)
+        elif spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING:
+            raise ArtifactError(f"field {name!r} is missing")
+    return cls(**values)
+
+
+def _parse_value(kind: Any, value: Any, name: str) -> Any:
+    origin, args = typing.get_origin(kind), typing.get_args(kind)
+    if origin is types.UnionType:  # "X | None": the only unions a card has
+        inner = next(arg for arg in args if arg is not type(None))
+        return None if value is None else _parse_value(inner, value, name)
+    if dataclasses.is_dataclass(kind):
+        return _parse_dataclass(kind, value, name)
+    expected = {bool: "true or false", int: "a whole number", float: "a number", str: "a text"}
+    if kind in expected:
+        accepted = (int, float) if kind is float else kind  # a whole number is a number
+        if not isinstance(value, accepted) or (kind is not bool and isinstance(value, bool)):
+            raise ArtifactError(f"field {name!r} must be {expected[kind]}, not {value!r}")
+        return float(value) if kind is float else value
+    if origin is tuple:
+        if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
+            raise ArtifactError(f"field {name!r} must be a list of texts, not {value!r}")
+        return tuple(value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise ArtifactError(f"field {name!r} must be an object, not {value!r}")
+        return dict(value)
+    raise TypeError(f"no reader for the card field type {kind!r}")  # a bug, not bad data
+
+
+def model_path(model_dir: Path) -> Path:
+    return Path(model_dir) / MODEL_FILENAME
+
+
+def gate_path(model_dir: Path) -> Path:
+    return Path(model_dir) / GATE_FILENAME
+
+
+def default_model_dir(configured: str | None = None) -> Path:
+    """The active model's folder: ``configured`` (settings pass ``$PNEUMO_MODEL_DIR``), else
+    that variable, else the model shipped in ``mlcore/artifacts``."""
+    if configured is None:
+        configured = os.environ.get(MODEL_DIR_ENV)
+    return Path(configured) if configured else SHIPPED_MODEL_DIR
+
+
+def read_card(model_dir: Path) -> ModelCard:
+    """Read the card of the artifact in ``model_dir``; :class:`ArtifactError` if absent."""
+    path = Path(model_dir) / CARD_FILENAME
+    if not path.is_file() or not model_path(model_dir).is_file():
+        raise ArtifactError(
+            f"No model installed in {model_dir}: run `python manage.py train_model --install`."
+        )
+    try:
+        payload = json.loads(path.read_text())
+    except (ValueError, OSError) as exc:
+        raise ArtifactError(f"The model card {path} cannot be read: {exc}") from None
+    try:
+        return ModelCard.from_dict(payload)
+    except ArtifactError as exc:
+        raise ArtifactError(f"The model card {path} cannot be read: {exc}.") from None
+
+
+def write_card(model_dir: Path, card: ModelCard) -> Path:
+    """Write the card in the current schema, atomically (a reader never sees half a card)."""
+    path = Path(model_dir) / CARD_FILENAME
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp")
+    temporary.write_text(card.to_json() + "\n")
+    temporary.replace(path)
+    return path
+
+
+def load_model(model_dir: Path):
+    """The artifact's Keras model, uncompiled (imports TensorFlow)."""
+    import keras
+
+    return keras.saving.load_model(model_path(model_dir), compile=False)
+
+
+def file_version(path: Path) -> str:
+    """Date + short hash of the model file: the model version."""
+    digest = hashlib.sha256(Path(path).read_bytes()).hexdigest()[:8]
+    return f"{datetime.now(UTC):%Y.%m.%d}-{digest}"
+
+
+def install(source: Path, target: Path | None = None) -> Path:
+    """Copy an artifact into the app's model folder, each file atomically, card last (the
+    app keys on it)."""
+    source, target = Path(source), Path(target) if target else default_model_dir()
+    target.mkdir(parents=True, exist_ok=True)
+    for name in (MODEL_FILENAME, GATE_FILENAME, *PLOT_FILENAMES, CARD_FILENAME):
+        if (source / name).is_file():
+            shutil.copy2(source / name, target / f".{name}.tmp")
+            (target / f".{name}.tmp").replace(target / name)
+    logger.info("Installed the model into %s", target)
+    return target

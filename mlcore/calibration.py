@@ -1,0 +1,87 @@
+"""Calibration and the operating threshold, in plain numpy.
+
+Platt scaling (a logistic regression on the logits) makes the probabilities honest; the
+threshold rule picks the operating point (the highest threshold that keeps a target
+sensitivity); the expected calibration error measures how honest they are. Training applies
+them to validation images, a deploying site to its own labelled images.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from mlcore.metrics import sigmoid
+
+logger = logging.getLogger(__name__)
+
+ECE_BINS = 15
+PLATT_SLOPE_RANGE = (0.05, 5.0)
+
+
+def _nll(params: np.ndarray, features: np.ndarray, labels: np.ndarray) -> float:
+    z = features @ params
+    return float(np.mean(np.logaddexp(0.0, z) - labels * z))
+
+
+def fit_platt(logits: np.ndarray, labels: np.ndarray, steps: int = 100) -> tuple[float, float]:
+    """Logistic regression ``p = sigmoid(a * logit + b)``: damped Newton, slope kept in range.
+
+    The slope is bounded because nearly separable validation scores would otherwise send it
+    to infinity (probabilities of exactly 0 or 1, which no screening model deserves).
+    """
+    labels = np.asarray(labels, dtype=np.float64)
+    features = np.stack([np.asarray(logits, dtype=np.float64), np.ones(len(logits))], axis=1)
+    params = np.array([1.0, 0.0])
+    for _ in range(steps):
+        p = sigmoid(features @ params)
+        gradient = features.T @ (p - labels) / len(labels)
+        hessian = features.T @ (features * (p * (1 - p))[:, None]) / len(labels)
+        step = np.linalg.solve(hessian + 1e-6 * np.eye(2), gradient)
+        size, current = 1.0, _nll(params, features, labels)
+        while size > 1e-4:  # backtracking: only accept steps that lower the loss
+            candidate = params - size * step
+            candidate[0] = np.clip(candidate[0], *PLATT_SLOPE_RANGE)
+            if _nll(candidate, features, labels) < current:
+                break
+            size /= 2
+        else:
+            break
+        if np.abs(candidate - params).max() < 1e-9:
+            params = candidate
+            break
+        params = candidate
+    if params[0] in PLATT_SLOPE_RANGE:
+        logger.warning("Platt slope %.3g hit its bound.", params[0])
+    return float(params[0]), float(params[1])
+
+
+def choose_threshold(labels: np.ndarray, probs: np.ndarray, target_sensitivity: float) -> float:
+    """The highest threshold (hence best specificity) whose sensitivity is >= the target.
+
+    The threshold is placed halfway to the next lower score, so that the rule does not hinge
+    on one exact value.
+    """
+    labels = np.asarray(labels).astype(bool)
+    positives = np.sort(np.asarray(probs)[labels])[::-1]
+    if len(positives) == 0:
+        return 0.5
+    needed = min(max(int(np.ceil(target_sensitivity * len(positives))), 1), len(positives))
+    cutoff = positives[needed - 1]
+    below = np.asarray(probs)[np.asarray(probs) < cutoff]
+    return float((cutoff + below.max()) / 2) if len(below) else float(cutoff)
+
+
+def expected_calibration_error(
+    labels: np.ndarray, probabilities: np.ndarray, bins: int = ECE_BINS
+) -> float:
+    """Weighted mean gap between predicted probability and observed frequency, equal-width bins."""
+    labels, probabilities = np.asarray(labels), np.asarray(probabilities)
+    index = np.minimum((probabilities * bins).astype(int), bins - 1)
+    error = 0.0
+    for b in range(bins):
+        members = index == b
+        if members.any():
+            error += members.mean() * abs(probabilities[members].mean() - labels[members].mean())
+    return float(error)
