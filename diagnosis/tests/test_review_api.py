@@ -37,9 +37,7 @@ def test_an_unreviewed_scan_has_review_null(alice_api, alice, make_row):
     assert alice_api.get(f"/api/scans/{scan.pk}/").json()["review"] is None
 
 
-def test_clearing_answers_200_with_review_null_and_keeps_the_history(
-    reviewer, alice_api, make_row
-):
+def test_clearing_answers_200_with_review_null_and_keeps_the_history(reviewer, alice_api, make_row):
     scan = make_row(reviewer)
     alice_api.post(url(scan), {"finding": "pneumonia"}, "json")
 
