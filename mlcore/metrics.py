@@ -124,7 +124,8 @@ def bootstrap_aucs(
     values, index = np.unique(np.asarray(scores, dtype=np.float64), return_inverse=True)
     rng = np.random.default_rng(seed)
     counts = []
-    for members in (index[labels], index[~labels]):
+    # Sorted, so that the same reviews give the same interval in any order.
+    for members in (np.sort(index[labels]), np.sort(index[~labels])):
         draws = members[rng.integers(0, len(members), size=(resamples, len(members)))]
         rows = draws + np.arange(resamples)[:, np.newaxis] * len(values)
         counts.append(np.bincount(rows.ravel(), minlength=resamples * len(values)))

@@ -37,9 +37,11 @@ def test_each_bootstrap_auc_is_the_auc_of_its_resample():
     scores = np.array([0.9, 0.4, 0.4, 0.4, 0.2, 0.5, 0.1])  # ties across classes
     fast = bootstrap_aucs(labels, scores, resamples=50, seed=3)
 
-    # The same draws, done slowly: positives first, then negatives, from one generator.
+    # The same draws, done slowly: positives first, then negatives (each sorted by score),
+    # from one generator.
     rng = np.random.default_rng(3)
-    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    positives = np.flatnonzero(labels)[np.argsort(scores[labels], kind="stable")]
+    negatives = np.flatnonzero(~labels)[np.argsort(scores[~labels], kind="stable")]
     drawn_pos = positives[rng.integers(0, 3, size=(50, 3))]
     drawn_neg = negatives[rng.integers(0, 4, size=(50, 4))]
     slow = [
@@ -56,13 +58,15 @@ def test_bootstrap_interval_of_perfect_and_of_useless_scores():
     assert all(math.isnan(v) for v in bootstrap_auc_interval(labels[:10], np.ones(10)))
 
 
-def test_bootstrap_interval_is_seeded_and_holds_the_auc():
+def test_bootstrap_interval_is_seeded_order_free_and_holds_the_auc():
     rng = np.random.default_rng(0)
     labels = rng.random(400) < 0.5
     scores = rng.random(400) + 0.6 * labels
     low, high = bootstrap_auc_interval(labels, scores, seed=7)
 
     assert (low, high) == bootstrap_auc_interval(labels, scores, seed=7)
+    shuffled = rng.permutation(400)
+    assert (low, high) == bootstrap_auc_interval(labels[shuffled], scores[shuffled], seed=7)
     assert low < roc_auc(labels, scores) < high
     assert 0.03 < high - low < 0.15  # about 4 standard errors of an AUC near 0.8 at n=400
 
