@@ -22,10 +22,8 @@ from diagnosis.services import (
 from mlcore.dataset import CLASS_DIRS, IMAGE_SUFFIXES, Sample, labelled_files
 from mlcore.errors import MlcoreError
 
-FINDINGS = {
-    CLASS_DIRS.index("NORMAL"): Scan.PredictedClass.NORMAL,
-    CLASS_DIRS.index("PNEUMONIA"): Scan.PredictedClass.PNEUMONIA,
-}
+# A sample's label (its folder's index in CLASS_DIRS) -> the finding recorded.
+FINDINGS = {label: Scan.PredictedClass(name.lower()) for label, name in enumerate(CLASS_DIRS)}
 SUFFIXES = IMAGE_SUFFIXES | {".dcm"}
 
 
