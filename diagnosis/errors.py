@@ -30,8 +30,18 @@ class ScanGone(ApplicationError):
     """The scan does not exist (any more), e.g. deleted by another request meanwhile."""
 
 
+class ReviewRejected(ApplicationError, ValueError):
+    """The review is not valid (an unknown finding, a comment too long); the message says why."""
+
+
+class ReviewNotAllowed(ApplicationError):
+    """The user may see the scan but may not record its review."""
+
+
 HTTP_STATUS: dict[type[ApplicationError], int] = {
     UploadRejected: 400,
+    ReviewRejected: 400,
+    ReviewNotAllowed: 403,
     ScanGone: 404,
     ModelUnavailable: 503,
 }

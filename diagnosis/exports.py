@@ -18,6 +18,10 @@ EXPORT_FIELDS = (
     "pneumonia_probability",
     "threshold",
     "model_version",
+    "review_finding",
+    "review_comment",
+    "reviewed_by",
+    "reviewed_at",
 )
 # Spreadsheets run cells starting with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -26,10 +30,13 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 def export_rows(scans: QuerySet[Scan]) -> Iterator[dict]:
     """One plain dict per scan, streamed from the database in chunks."""
     fields = ("id", "created_at", "original_filename", "status", "predicted_class")
+    review = ("review_finding", "review_comment", "reviewed_by__username", "reviewed_at")
     values = scans.values_list(
-        *fields, "pneumonia_probability", "threshold", "model_version"
+        *fields, "pneumonia_probability", "threshold", "model_version", *review
     ).iterator(chunk_size=2000)
-    for pk, created_at, name, status, predicted, probability, threshold, version in values:
+    for row in values:
+        pk, created_at, name, status, predicted, probability, threshold, version = row[:8]
+        finding, comment, reviewer, reviewed_at = row[8:]
         yield {
             "id": pk,
             "uploaded_at": created_at.isoformat(),
@@ -39,6 +46,10 @@ def export_rows(scans: QuerySet[Scan]) -> Iterator[dict]:
             "pneumonia_probability": probability,
             "threshold": threshold,
             "model_version": version,
+            "review_finding": finding or None,
+            "review_comment": comment,
+            "reviewed_by": reviewer,
+            "reviewed_at": reviewed_at.isoformat() if reviewed_at else None,
         }
 
 

@@ -4,7 +4,7 @@ from datetime import date
 
 from django import forms
 
-from diagnosis.selectors import SORTS, ScanFilters
+from diagnosis.selectors import REVIEW_FILTERS, SORTS, ScanFilters
 
 ACCEPT = ".jpg,.jpeg,.png,.dcm,image/jpeg,image/png,application/dicom"
 
@@ -42,6 +42,7 @@ RESULT_CHOICES = [
     ("not_recognised", "Not recognised"),
 ]
 SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
+REVIEW_CHOICES = [("", "All"), *((name, label) for name, (label, _) in REVIEW_FILTERS.items())]
 
 
 class HistoryFilterForm(forms.Form):
@@ -56,6 +57,7 @@ class HistoryFilterForm(forms.Form):
         label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+    review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
 
     def clean(self):
         cleaned = super().clean()
@@ -74,4 +76,5 @@ class HistoryFilterForm(forms.Form):
             date_from=data.get("date_from"),
             date_to=data.get("date_to"),
             sort=data.get("sort") or "newest",
+            review=data.get("review") or "",
         )

@@ -11,10 +11,18 @@ from diagnosis.errors import ModelUnavailable
 from mlcore.artifact import ModelCard
 from mlcore.errors import ArtifactError
 from mlcore.inference import Predictor, get_predictor
+from mlcore.metrics import performance_report
 
 NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install`."
 
-__all__ = ["NO_MODEL_HELP", "ModelCard", "current_card", "current_predictor", "load_model_now"]
+__all__ = [
+    "NO_MODEL_HELP",
+    "ModelCard",
+    "current_card",
+    "current_predictor",
+    "load_model_now",
+    "performance_report",
+]
 
 
 def current_predictor() -> Predictor:

@@ -31,7 +31,7 @@ class Scan(models.Model):
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
     source_format = models.CharField(max_length=16, default="image")
-    # Non-identifying technical DICOM tags only (see mlcore.dicom.KEPT_TAGS).
+    # Non-identifying technical DICOM tags only (see mlcore.dicom_tags.KEPT_TAGS).
     dicom_tags = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
 

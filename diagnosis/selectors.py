@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 
+from diagnosis.ml import performance_report
 from diagnosis.models import Scan
 
 # name -> (label, ordering); ties broken by id so pages never repeat or skip a row.
@@ -24,6 +25,19 @@ SORTS = {
     ),
 }
 
+# name -> (label, condition) of the history's review filter.
+REVIEW_FILTERS = {
+    "reviewed": ("Reviewed", ~Q(review_finding="")),
+    "unreviewed": ("Not reviewed", Q(review_finding="")),
+    "disagree": (
+        "Review disagrees with the model",
+        Q(status=Scan.Status.PREDICTED)
+        & ~Q(review_finding="")
+        & ~Q(review_finding=F("predicted_class")),
+    ),
+}
+REVIEW_PERMISSION = "diagnosis.review_scan"
+
 
 @dataclass(frozen=True)
 class ScanFilters:
@@ -32,12 +46,19 @@ class ScanFilters:
     date_from: date | None = None
     date_to: date | None = None
     sort: str = "newest"
+    review: str = ""  # a key of REVIEW_FILTERS or "" for all
 
 
 def scans_visible_to(user: AbstractBaseUser) -> QuerySet[Scan]:
     """A user's own scans; staff see everyone's."""
-    scans = Scan.objects.select_related("owner")
+    scans = Scan.objects.select_related("owner", "reviewed_by")
     return scans if user.is_staff else scans.filter(owner=user)
+
+
+def user_can_review(user: AbstractBaseUser) -> bool:
+    """Staff, and users granted review_scan (the "Reviewers" group), record reviews of
+    the scans they can see."""
+    return user.is_active and (user.is_staff or user.has_perm(REVIEW_PERMISSION))
 
 
 def scans_deletable_by(user: AbstractBaseUser) -> QuerySet[Scan]:
@@ -59,5 +80,54 @@ def scan_list(user: AbstractBaseUser, filters: ScanFilters | None = None) -> Que
         scans = scans.filter(created_at__date__gte=filters.date_from)
     if filters.date_to:
         scans = scans.filter(created_at__date__lte=filters.date_to)
+    if filters.review in REVIEW_FILTERS:
+        scans = scans.filter(REVIEW_FILTERS[filters.review][1])
     _, ordering = SORTS.get(filters.sort, SORTS["newest"])
     return scans.order_by(*ordering)
+
+
+def scan_next_unreviewed(user: AbstractBaseUser, current: Scan) -> Scan | None:
+    """The reviewer's worklist, oldest first: the first unreviewed scan ``user`` can see
+    uploaded after ``current``, else (wrapping round) the oldest one before it."""
+    unreviewed = (
+        scans_visible_to(user)
+        .filter(REVIEW_FILTERS["unreviewed"][1])
+        .exclude(pk=current.pk)
+        .order_by("created_at", "id")
+    )
+    later = Q(created_at__gt=current.created_at) | Q(
+        created_at=current.created_at, id__gt=current.pk
+    )
+    return unreviewed.filter(later).first() or unreviewed.first()
+
+
+def site_performance(user: AbstractBaseUser) -> list[dict]:
+    """How each model version did on the reviewed scans ``user`` can see (all of them for
+    staff), newest version first: confusion counts, proportions with Wilson intervals, ROC
+    AUC with a bootstrap interval, reliability table (see mlcore.metrics.performance_report).
+    Only recognised scans count: the model gave no verdict on the others.
+    """
+    rows = (
+        scans_visible_to(user)
+        .filter(REVIEW_FILTERS["reviewed"][1], status=Scan.Status.PREDICTED)
+        .order_by("-created_at", "-id")
+        .values_list("model_version", "review_finding", "predicted_class", "pneumonia_probability")
+    )
+    by_version: dict[str, list[tuple]] = {}
+    for version, *row in rows:
+        by_version.setdefault(version, []).append(row)
+    reports = []
+    for version, reviews in by_version.items():
+        found, predicted, stated = zip(*reviews, strict=True)
+        pneumonia = Scan.PredictedClass.PNEUMONIA
+        reports.append(
+            {
+                "model_version": version,
+                **performance_report(
+                    [finding == pneumonia for finding in found],
+                    stated,
+                    [verdict == pneumonia for verdict in predicted],
+                ),
+            }
+        )
+    return reports

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import unicodedata
 import uuid
@@ -17,10 +18,18 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from diagnosis.errors import ModelUnavailable, ScanGone, UploadRejected
+from diagnosis.errors import (
+    ModelUnavailable,
+    ReviewNotAllowed,
+    ReviewRejected,
+    ScanGone,
+    UploadRejected,
+)
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
-from diagnosis.models import Scan
+from diagnosis.models import Scan, ScanReview
+from diagnosis.selectors import scans_visible_to, user_can_review
 from mlcore.errors import ArtifactError, ImageError, ModelBusy
 from mlcore.gradcam import overlay_image
 from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
@@ -29,6 +38,7 @@ from mlcore.inference import Prediction, Predictor
 logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
+MAX_REVIEW_COMMENT = 2000
 
 
 def display_filename(name: str | None) -> str:
@@ -54,6 +64,11 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     if len(data) > limit:
         raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
     return data
+
+
+def patient_key_secret() -> bytes | None:
+    """The site secret for DICOM patient keys, or None when the feature is off."""
+    return settings.PNEUMO_PATIENT_KEY_SECRET.encode() or None
 
 
 def upload_limits() -> Limits:
@@ -126,8 +141,9 @@ def scan_create_many(
     # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying large enough for the display copy
     draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
     result = BatchResult()
-    accepted: list[tuple[UploadedFile, DecodedUpload]] = []
+    accepted: list[tuple[UploadedFile, DecodedUpload, str]] = []
     limits = upload_limits()
+    secret = patient_key_secret()
     pixels_left = settings.PNEUMO_MAX_BATCH_PIXELS
     for upload in uploaded_files:
         try:
@@ -137,21 +153,24 @@ def scan_create_many(
                     f"{settings.PNEUMO_MAX_BATCH_PIXELS / 1e6:,.0f} megapixels one request may "
                     "decode; send it in another request."
                 )
-            decoded = decode_upload(_read_upload(upload), limits=limits, draft_size=draft_size)
+            data = _read_upload(upload)
+            decoded = decode_upload(
+                data, limits=limits, draft_size=draft_size, patient_key_secret=secret
+            )
         except (UploadRejected, ImageError) as exc:
             result.rejected.append(RejectedFile(display_filename(upload.name), str(exc)))
         else:
             pixels_left -= decoded.size[0] * decoded.size[1]
-            accepted.append((upload, decoded))
+            accepted.append((upload, decoded, hashlib.sha256(data).hexdigest()))
     if not accepted:
         return result
     with _model_errors():
         predictions = predictor.predict_arrays(
-            [predictor.prepare(decoded.image) for _, decoded in accepted],
+            [predictor.prepare(decoded.image) for _, decoded, _ in accepted],
             timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
-    for (upload, decoded), prediction in zip(accepted, predictions, strict=True):
-        result.scans.append(_store_scan(owner, upload, decoded, prediction))
+    for (upload, decoded, sha256), prediction in zip(accepted, predictions, strict=True):
+        result.scans.append(_store_scan(owner, upload, decoded, sha256, prediction))
     return result
 
 
@@ -164,7 +183,11 @@ def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan
 
 
 def _store_scan(
-    owner: AbstractBaseUser, upload: UploadedFile, decoded: DecodedUpload, prediction: Prediction
+    owner: AbstractBaseUser,
+    upload: UploadedFile,
+    decoded: DecodedUpload,
+    sha256: str,
+    prediction: Prediction,
 ) -> Scan:
     image = decoded.image
     display = reduced_copy(image, settings.PNEUMO_DISPLAY_SIZE)
@@ -183,6 +206,8 @@ def _store_scan(
         model_version=prediction.model_version,
         inference_ms=prediction.inference_ms,
         ood_score=prediction.ood_score,
+        content_sha256=sha256,
+        patient_key=decoded.patient_key,
     )
     _save_with_files(
         scan,
@@ -245,6 +270,107 @@ def scan_heatmap(*, scan: Scan) -> Scan:
         except Scan.DoesNotExist:
             raise ScanGone("The scan was deleted.") from None
     return scan
+
+
+def _check_reviewer(reviewer: AbstractBaseUser, scan: Scan) -> None:
+    """404 before 403: whoever cannot see the scan learns nothing about it."""
+    if not scans_visible_to(reviewer).filter(pk=scan.pk).exists():
+        raise ScanGone("No such scan.")
+    if not user_can_review(reviewer):
+        raise ReviewNotAllowed(
+            "Only reviewers (staff and members of the Reviewers group) may record a review."
+        )
+
+
+def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment: str) -> Scan:
+    fields = {
+        "review_finding": finding,
+        "review_comment": comment,
+        "reviewed_by": reviewer if finding else None,
+        "reviewed_at": timezone.now() if finding else None,
+    }
+    with transaction.atomic():
+        # update(), not save(): a concurrent first view may be storing this row's heatmap
+        if not Scan.objects.filter(pk=scan.pk).update(**fields):
+            raise ScanGone("The scan was deleted.")
+        ScanReview.objects.create(scan=scan, finding=finding, comment=comment, reviewer=reviewer)
+    for name, value in fields.items():
+        setattr(scan, name, value)
+    logger.info("Scan %s reviewed by user %s: %s", scan.pk, reviewer.pk, finding or "cleared")
+    return scan
+
+
+def scan_review(*, scan: Scan, reviewer: AbstractBaseUser, finding: str, comment: str = "") -> Scan:
+    """Record the clinician's confirmed finding of ``scan`` (and a row of its history)."""
+    _check_reviewer(reviewer, scan)
+    if finding not in Scan.PredictedClass.values:
+        allowed = " or ".join(f'"{value}"' for value in Scan.PredictedClass.values)
+        raise ReviewRejected(f"The finding must be {allowed}, not {str(finding)[:40]!r}.")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_REVIEW_COMMENT:
+        raise ReviewRejected(
+            f"The comment is {len(comment)} characters long; at most {MAX_REVIEW_COMMENT}."
+        )
+    return _record_review(scan, reviewer, finding, comment)
+
+
+def scan_review_clear(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
+    """Remove the scan's review (the history keeps a "cleared" row)."""
+    _check_reviewer(reviewer, scan)
+    return _record_review(scan, reviewer, "", "")
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    duplicates: int = 0
+    reviews_added: int = 0  # to duplicates that had none
+    rejected: list[RejectedFile] = field(default_factory=list)
+
+
+def scans_import_reviewed(
+    *,
+    owner: AbstractBaseUser,
+    reviewer: AbstractBaseUser,
+    files: Sequence[tuple[UploadedFile, str]],
+) -> ImportResult:
+    """Upload labelled files (one batch, one forward pass) as scans of ``owner``, each
+    reviewed with its label by ``reviewer``. A file whose content the owner already has
+    is not uploaded again; its review is set if it has none (a clinician's is kept)."""
+    if not user_can_review(reviewer) or not (reviewer.is_staff or reviewer.pk == owner.pk):
+        raise ReviewNotAllowed(
+            f"{reviewer.get_username()} may not review {owner.get_username()}'s scans: a "
+            "reviewer must be staff, or the owner and in the Reviewers group."
+        )
+    hashed = [(_sha256(upload), upload, finding) for upload, finding in files]
+    existing = {
+        scan.content_sha256: scan
+        for scan in Scan.objects.filter(owner=owner, content_sha256__in=[h for h, *_ in hashed])
+    }
+    result, findings, fresh = ImportResult(), {}, []
+    for sha256, upload, finding in hashed:
+        if sha256 in existing or sha256 in findings:
+            result.duplicates += 1
+            scan = existing.get(sha256)
+            if scan is not None and not scan.is_reviewed:
+                scan_review(scan=scan, reviewer=reviewer, finding=finding)
+                result.reviews_added += 1
+            continue
+        findings[sha256] = finding
+        fresh.append(upload)
+    if fresh:
+        batch = scan_create_many(owner=owner, uploaded_files=fresh)
+        for scan in batch.scans:
+            scan_review(scan=scan, reviewer=reviewer, finding=findings[scan.content_sha256])
+        result.imported, result.rejected = len(batch.scans), batch.rejected
+    return result
+
+
+def _sha256(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    return digest.hexdigest()
 
 
 def scan_delete(*, scan: Scan) -> None:

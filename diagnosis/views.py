@@ -17,7 +17,7 @@ from django.http import (
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from diagnosis.errors import ModelUnavailable, UploadRejected, http_status
 from diagnosis.exports import csv_lines, export_rows
@@ -25,12 +25,28 @@ from diagnosis.forms import HistoryFilterForm, ScanUploadForm
 from diagnosis.ml import current_card, current_predictor, load_model_now
 from diagnosis.model_card import PLOT_NAMES, card_summary
 from diagnosis.responses import stored_file_response
-from diagnosis.selectors import ScanFilters, scan_list, scans_deletable_by, scans_visible_to
-from diagnosis.services import scan_create_many, scan_delete, scan_heatmap
+from diagnosis.selectors import (
+    ScanFilters,
+    scan_list,
+    scan_next_unreviewed,
+    scans_deletable_by,
+    scans_visible_to,
+    site_performance,
+    user_can_review,
+)
+from diagnosis.services import (
+    scan_create_many,
+    scan_delete,
+    scan_heatmap,
+    scan_review,
+    scan_review_clear,
+)
 
 logger = logging.getLogger(__name__)
 
 HISTORY_PAGE_SIZE = 25
+# The detail page's review buttons: finding -> (label, keyboard shortcut).
+REVIEW_BUTTONS = {"pneumonia": ("Confirm pneumonia", "p"), "normal": ("Confirm normal", "n")}
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,7 +110,40 @@ def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 @require_GET
 def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
-    return render(request, "diagnosis/detail.html", {"scan": scan})
+    can_review = user_can_review(request.user)
+    context = {
+        "scan": scan,
+        "can_review": can_review,
+        "next_unreviewed": scan_next_unreviewed(request.user, scan) if can_review else None,
+        # The model's verdict first: confirming it is the common case.
+        "review_buttons": sorted(
+            (
+                {"value": value, "label": label, "key": key}
+                for value, (label, key) in REVIEW_BUTTONS.items()
+            ),
+            key=lambda button: button["value"] != scan.predicted_class,
+        ),
+    }
+    return render(request, "diagnosis/detail.html", context)
+
+
+@require_POST
+def scan_review_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The detail page's review buttons (plain forms; the keyboard shortcuts submit them).
+    Who may review and which findings are allowed: the services (403 / 400 otherwise)."""
+    scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    if "clear" in request.POST:
+        scan_review_clear(scan=scan, reviewer=request.user)
+        messages.success(request, "Review cleared.")
+    else:
+        scan = scan_review(
+            scan=scan,
+            reviewer=request.user,
+            finding=request.POST.get("finding", ""),
+            comment=request.POST.get("comment", ""),
+        )
+        messages.success(request, f"Reviewed: {scan.get_review_finding_display().lower()}.")
+    return redirect(scan)
 
 
 @require_http_methods(["GET", "POST"])
@@ -126,6 +175,13 @@ def model_card(request: HttpRequest) -> HttpResponse:
         name for name in PLOT_NAMES if (current_predictor().model_dir / f"{name}.png").is_file()
     ]
     return render(request, "diagnosis/model_card.html", {"summary": summary, "plot_names": plots})
+
+
+@require_GET
+def model_site(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "diagnosis/site_performance.html", {"versions": site_performance(request.user)}
+    )
 
 
 @require_GET

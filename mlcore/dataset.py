@@ -19,7 +19,7 @@ import re
 import shutil
 import tempfile
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -113,6 +113,25 @@ def list_samples(folder: Path) -> list[Sample]:
         for path in sorted((folder / name).iterdir()):
             if path.suffix.lower() in IMAGE_SUFFIXES and path.is_file():
                 samples.append(Sample(path, label, patient_id(path.name)))
+    return samples
+
+
+def labelled_files(root: Path, suffixes: Collection[str] = IMAGE_SUFFIXES) -> list[Sample]:
+    """Every file ending in one of ``suffixes`` inside a folder named NORMAL or PNEUMONIA
+    (any case) at any depth under ``root`` (train/, test/, a site's own archive...), sorted."""
+    root = Path(root)
+    if not root.is_dir():
+        raise DatasetError(f"Data folder {root} does not exist.")
+    labels = {name.lower(): label for label, name in enumerate(CLASS_DIRS)}
+    samples = []
+    for folder, subfolders, files in os.walk(root):
+        subfolders.sort()
+        label = labels.get(Path(folder).name.lower())
+        if label is None:
+            continue
+        for name in sorted(files):
+            if Path(name).suffix.lower() in suffixes:
+                samples.append(Sample(Path(folder) / name, label, patient_id(name)))
     return samples
 
 

@@ -4,7 +4,9 @@ Rendering follows the standard pipeline: Modality LUT (rescale slope/intercept),
 (window centre/width or a LUT sequence) when present, MONOCHROME1 inverted so that bone is
 bright, then stretched to 8 bits. Compressed transfer syntaxes decode with the handlers
 installed (pydicom's own RLE, Pillow for JPEG baseline/extended and JPEG 2000); any other
-gets an error naming the syntax. Patient identifiers are never read out of the dataset.
+gets an error naming the syntax. No patient identifier leaves this module: only the
+whitelisted tags and, with a site secret, a keyed pseudonym of PatientID
+(:mod:`mlcore.dicom_tags`).
 
 What the decoders will allocate is checked before they run: the declared frames x pixels x
 bytes per sample against a budget, the compressed frame's own header (which may disagree
@@ -19,7 +21,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 import struct
 import zlib
 from dataclasses import dataclass, field
@@ -29,26 +30,11 @@ import numpy as np
 from PIL import Image
 
 from mlcore.codestream import CodestreamError, FrameHeader, frame_header
+from mlcore.dicom_tags import kept_tags, patient_key
 from mlcore.errors import MlcoreError
 
 DICOM_MAGIC_OFFSET = 128
 DICOM_MAGIC = b"DICM"
-# Technical tags shown to the user and stored with the scan: none identifies a patient.
-KEPT_TAGS = (
-    "Modality",
-    "BodyPartExamined",
-    "ViewPosition",
-    "PhotometricInterpretation",
-    "Rows",
-    "Columns",
-    "BitsStored",
-    "NumberOfFrames",
-)
-# Value representations a kept tag may have: short codes and numbers, never a sequence,
-# a person name or binary data. A Code String holds only capitals, digits, space and '_'.
-KEPT_TEXT_VRS = {"CS"}
-KEPT_NUMBER_VRS = {"US", "UL", "IS"}
-CODE_STRING = re.compile(r"[A-Z0-9 _]{1,16}")
 MAX_TAG_LENGTH = 64
 INFLATE_CHUNK = 1 << 20
 BITS_ALLOCATED = (8, 16, 32)
@@ -68,6 +54,8 @@ class DicomOptions:
     accept_burned_in: bool = False
     # Reduce the rendered frame by a whole factor while both sides stay >= this (None: keep)
     draft_size: int | None = None
+    # Site secret for the patient key (mlcore.dicom_tags.patient_key); None: no key
+    patient_key_secret: bytes | None = None
 
 
 @dataclass
@@ -76,6 +64,7 @@ class RenderedDicom:
     size: tuple[int, int]
     tags: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    patient_key: str = ""
 
 
 def is_dicom(data: bytes) -> bool:
@@ -115,7 +104,8 @@ def _render(data: bytes, options: DicomOptions) -> RenderedDicom:
     tags = kept_tags(dataset)
     tags["TransferSyntax"] = _syntax_name(syntax)
     size = (int(dataset.Columns), int(dataset.Rows))
-    return RenderedDicom(image=image, size=size, tags=tags, notes=notes)
+    key = patient_key(dataset, options.patient_key_secret)
+    return RenderedDicom(image=image, size=size, tags=tags, notes=notes, patient_key=key)
 
 
 def _check_decoder(syntax) -> None:
@@ -290,25 +280,6 @@ def stretch_to_8_bits(values: np.ndarray) -> Image.Image:
         raise DicomError("The DICOM image's values are not finite numbers.")
     scale = 255.0 / (high - low) if high > low else 0.0
     return Image.fromarray(((values - low) * scale).round().astype(np.uint8), mode="L")
-
-
-def kept_tags(dataset) -> dict[str, Any]:
-    """The whitelisted technical tags as plain short values; anything else is dropped."""
-    tags: dict[str, Any] = {}
-    for name in KEPT_TAGS:
-        element = dataset.data_element(name) if name in dataset else None
-        if element is None or element.VM != 1:
-            continue
-        if element.VR in KEPT_NUMBER_VRS:
-            try:
-                tags[name] = int(element.value)
-            except (TypeError, ValueError):
-                continue
-        elif element.VR in KEPT_TEXT_VRS:
-            text = str(element.value).strip()
-            if CODE_STRING.fullmatch(text):
-                tags[name] = text
-    return tags
 
 
 def _syntax_name(syntax: Any) -> str:

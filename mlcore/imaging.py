@@ -50,7 +50,8 @@ class DecodedUpload:
     """An upload made upright 8-bit grayscale, with what is worth keeping about its source.
 
     ``size`` is the upright size of the source; ``image`` may be smaller (reduced by a whole
-    factor while decoding, see ``draft_size``).
+    factor while decoding, see ``draft_size``). ``patient_key``: a DICOM's keyed patient
+    pseudonym (:func:`mlcore.dicom_tags.patient_key`), empty without a secret or PatientID.
     """
 
     image: Image.Image
@@ -58,6 +59,7 @@ class DecodedUpload:
     tags: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     size: tuple[int, int] | None = None
+    patient_key: str = ""
 
     def __post_init__(self) -> None:
         if self.size is None:
@@ -102,13 +104,16 @@ class Limits:
                 f"more than the limit of {self.max_decode_bytes / 1e6:,.0f} MB."
             )
 
-    def dicom_options(self, draft_size: int | None) -> DicomOptions:
+    def dicom_options(
+        self, draft_size: int | None, patient_key_secret: bytes | None = None
+    ) -> DicomOptions:
         return DicomOptions(
             max_pixels=self.max_pixels,
             max_decode_bytes=self.max_decode_bytes,
             max_jpeg_scans=self.max_jpeg_scans,
             accept_burned_in=self.accept_burned_in,
             draft_size=draft_size,
+            patient_key_secret=patient_key_secret,
         )
 
 
@@ -116,28 +121,34 @@ DEFAULT_LIMITS = Limits()
 
 
 def decode_upload(
-    data: bytes, *, limits: Limits = DEFAULT_LIMITS, draft_size: int | None = None
+    data: bytes,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    draft_size: int | None = None,
+    patient_key_secret: bytes | None = None,
 ) -> DecodedUpload:
     """Decode JPEG, PNG or DICOM bytes (recognised by content) for display and prediction.
 
     ``draft_size``: the image may be reduced by a whole factor while decoding (JPEG draft
     mode, block means for high-bit PNG and DICOM) as long as both sides stay that large.
     Multi-frame inputs (animated PNG, multi-frame DICOM) give their first frame, with a note.
+    ``patient_key_secret``: a DICOM's PatientID becomes a keyed pseudonym (none without it).
     """
     if not data:
         raise ImageError("The file is empty.")
     if is_dicom(data):
-        return _decode_dicom(data, limits=limits, draft_size=draft_size)
+        options = limits.dicom_options(draft_size, patient_key_secret)
+        return _decode_dicom(data, limits=limits, options=options)
     return _decode_with_pillow(data, limits=limits, draft_size=draft_size)
 
 
-def _decode_dicom(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:
+def _decode_dicom(data: bytes, *, limits: Limits, options: DicomOptions) -> DecodedUpload:
     """Render in a child process: pydicom's decoders are bounded there, not only checked."""
     try:
         rendered = run_limited(
             render_dicom,
             data,
-            limits.dicom_options(draft_size),
+            options,
             memory_bytes=limits.decode_memory_bytes,
             seconds=limits.decode_seconds,
         )
@@ -154,7 +165,14 @@ def _decode_dicom(data: bytes, *, limits: Limits, draft_size: int | None) -> Dec
             + ", the limit for one upload; the file is damaged or not a plain radiograph."
         ) from None
     limits.check(*rendered.size)
-    return DecodedUpload(rendered.image, "DICOM", rendered.tags, rendered.notes, rendered.size)
+    return DecodedUpload(
+        rendered.image,
+        "DICOM",
+        rendered.tags,
+        rendered.notes,
+        rendered.size,
+        patient_key=rendered.patient_key,
+    )
 
 
 def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:

@@ -235,6 +235,8 @@ PNEUMO_DECODE_SECONDS = float(env_str("PNEUMO_DECODE_SECONDS", "10"))
 PNEUMO_MAX_BATCH_PIXELS = env_int("PNEUMO_MAX_BATCH_PIXELS", 200_000_000)
 # DICOM files that declare burned-in annotation (a name drawn into the pixels) are refused.
 PNEUMO_ACCEPT_BURNED_IN = env_bool("PNEUMO_ACCEPT_BURNED_IN", False)
+# Site secret for the DICOM patient key (HMAC-SHA-256 of PatientID); empty: no key is kept.
+PNEUMO_PATIENT_KEY_SECRET = env_str("PNEUMO_PATIENT_KEY_SECRET")
 PNEUMO_MAX_BATCH_FILES = env_int("PNEUMO_MAX_BATCH_FILES", 32)
 PNEUMO_MAX_BATCH_BYTES = env_int("PNEUMO_MAX_BATCH_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_NUMBER_FILES = max(PNEUMO_MAX_BATCH_FILES, 1)
@@ -290,6 +292,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The model's verdict and the reviewer's finding share one set of values.
+    "ENUM_NAME_OVERRIDES": {"PredictedClassEnum": "diagnosis.models.Scan.PredictedClass"},
 }
 
 # HTTPS hardening, on by default outside DEBUG; DJANGO_SECURE=0 for a plain-HTTP local run.

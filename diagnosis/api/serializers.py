@@ -5,6 +5,25 @@ from rest_framework import serializers
 from diagnosis.models import Scan
 
 
+class ReviewSerializer(serializers.Serializer):
+    finding = serializers.ChoiceField(choices=Scan.PredictedClass.choices, source="review_finding")
+    comment = serializers.CharField(source="review_comment")
+    reviewed_by = serializers.CharField(
+        source="reviewed_by.get_username", allow_null=True, help_text="null: user deleted"
+    )
+    reviewed_at = serializers.DateTimeField()
+
+
+@extend_schema_field(serializers.ChoiceField(choices=Scan.PredictedClass.choices))
+class FindingField(serializers.CharField):
+    """A finding; which values are allowed is checked by the service (400 naming them)."""
+
+
+class ReviewInputSerializer(serializers.Serializer):
+    finding = FindingField(help_text="The confirmed finding.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
 class ScanSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:scan-detail")
     owner = serializers.CharField(source="owner.get_username", read_only=True)
@@ -12,6 +31,7 @@ class ScanSerializer(serializers.ModelSerializer):
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     heatmap_url = serializers.SerializerMethodField()
+    review = serializers.SerializerMethodField()
 
     class Meta:
         model = Scan
@@ -36,6 +56,7 @@ class ScanSerializer(serializers.ModelSerializer):
             "notes",
             "inference_ms",
             "ood_score",
+            "review",
         ]
         read_only_fields = fields
 
@@ -62,6 +83,11 @@ class ScanSerializer(serializers.ModelSerializer):
     def get_heatmap_url(self, scan: Scan) -> str | None:
         """Computed on first request; None when the image was not recognised."""
         return self._file_url(scan, "heatmap") if scan.is_recognised else None
+
+    @extend_schema_field(ReviewSerializer(allow_null=True))
+    def get_review(self, scan: Scan) -> dict | None:
+        """The clinician's confirmed finding; None until the scan is reviewed."""
+        return ReviewSerializer(scan).data if scan.is_reviewed else None
 
 
 class ScanUploadSerializer(serializers.Serializer):
@@ -95,6 +121,10 @@ class ExportRowSerializer(serializers.Serializer):
     pneumonia_probability = serializers.FloatField(allow_null=True)
     threshold = serializers.FloatField()
     model_version = serializers.CharField()
+    review_finding = serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
+    review_comment = serializers.CharField()
+    reviewed_by = serializers.CharField(allow_null=True)
+    reviewed_at = serializers.DateTimeField(allow_null=True)
 
 
 class LegacyPredictUploadSerializer(serializers.Serializer):

@@ -12,7 +12,7 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
-from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -24,6 +24,7 @@ from diagnosis.api.serializers import (
     ExportRowSerializer,
     LegacyPredictionSerializer,
     LegacyPredictUploadSerializer,
+    ReviewInputSerializer,
     ScanSerializer,
     ScanUploadSerializer,
 )
@@ -33,13 +34,20 @@ from diagnosis.api.throttles import (
     submitted_username,
 )
 from diagnosis.exports import csv_lines, export_rows
-from diagnosis.forms import RESULT_CHOICES, SORT_CHOICES, HistoryFilterForm
+from diagnosis.forms import RESULT_CHOICES, REVIEW_CHOICES, SORT_CHOICES, HistoryFilterForm
 from diagnosis.ml import NO_MODEL_HELP, current_card
 from diagnosis.model_card import card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
-from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to
-from diagnosis.services import scan_create, scan_create_many, scan_delete, scan_heatmap
+from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to, site_performance
+from diagnosis.services import (
+    scan_create,
+    scan_create_many,
+    scan_delete,
+    scan_heatmap,
+    scan_review,
+    scan_review_clear,
+)
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
 IMAGE = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
@@ -54,6 +62,11 @@ FILTER_PARAMETERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="Uploaded on or after"),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="Uploaded on or before"),
     OpenApiParameter("sort", enum=[value for value, _ in SORT_CHOICES], description="Order"),
+    OpenApiParameter(
+        "review",
+        enum=[value for value, _ in REVIEW_CHOICES if value],
+        description="Reviewed, not reviewed, or reviewed with a finding other than the verdict",
+    ),
 ]
 
 
@@ -153,6 +166,34 @@ class ScanViewSet(
             return response
         return Response(list(rows))
 
+    @extend_schema(
+        methods=["POST"],
+        request=ReviewInputSerializer,
+        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+        description=(
+            "Record the confirmed finding (`pneumonia` or `normal`) and an optional comment; "
+            "200 with the scan, its `review` filled in. Reviewers only (staff or the "
+            "Reviewers group): others get 403; a finding not allowed gets 400 naming the "
+            "allowed values."
+        ),
+    )
+    @extend_schema(
+        methods=["DELETE"],
+        request=None,
+        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+        description="Clear the review: 200 with the scan, its `review` null.",
+    )
+    @action(detail=True, methods=["post", "delete"], parser_classes=[JSONParser, FormParser])
+    def review(self, request: Request, pk: str) -> Response:
+        scan = self.get_object()
+        if request.method == "DELETE":
+            scan = scan_review_clear(scan=scan, reviewer=request.user)
+        else:
+            review = ReviewInputSerializer(data=request.data)
+            review.is_valid(raise_exception=True)
+            scan = scan_review(scan=scan, reviewer=request.user, **review.validated_data)
+        return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
+
     def perform_destroy(self, instance: Scan) -> None:
         scan_delete(scan=instance)
 
@@ -210,6 +251,17 @@ class ModelCardView(APIView):
                 status=status.HTTP_503_SERVICE_UNAVAILABLE,
             )
         return Response(summary)
+
+
+@extend_schema(tags=["model"])
+class SitePerformanceView(APIView):
+    """How each model version does on this site's reviewed scans (the caller's, or all
+    for staff): confusion matrix, sensitivity, specificity, precision, accuracy (95% Wilson
+    intervals), ROC AUC (95% bootstrap interval), reliability table, counts behind each."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def get(self, request: Request) -> Response:
+        return Response({"versions": site_performance(request.user)})
 
 
 @extend_schema(tags=["compatibility"])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.test import Client
 from rest_framework.authtoken.models import Token
@@ -56,6 +57,13 @@ def staff(db):
 
 
 @pytest.fixture
+def reviewer(alice):
+    """alice, in the "Reviewers" group (migration 0003): she reviews the scans she sees."""
+    Group.objects.get(name="Reviewers").user_set.add(alice)
+    return alice
+
+
+@pytest.fixture
 def alice_client(alice) -> Client:
     client = Client()
     client.force_login(alice)
@@ -85,5 +93,27 @@ def make_scan(model):
     def make(owner, *, name: str = "chest.png", opaque: bool = False, seed: int = 0) -> Scan:
         upload = SimpleUploadedFile(name, xray_png(opaque=opaque, seed=seed), "image/png")
         return scan_create(owner=owner, uploaded_file=upload)
+
+    return make
+
+
+@pytest.fixture
+def make_row(db):
+    """A Scan row with no stored file and no model run: enough for reviews and reads."""
+
+    def make(owner, *, predicted: str = "pneumonia", probability: float = 0.9, **fields) -> Scan:
+        return Scan.objects.create(
+            owner=owner,
+            original_filename=fields.pop("name", "row.png"),
+            image_width=96,
+            image_height=96,
+            status=Scan.Status.PREDICTED if predicted else Scan.Status.NOT_RECOGNISED,
+            predicted_class=predicted,
+            pneumonia_probability=probability if predicted else None,
+            threshold=0.5,
+            model_version=fields.pop("model_version", "v1"),
+            inference_ms=1.0,
+            **fields,
+        )
 
     return make

@@ -133,3 +133,41 @@ def test_api_docs_work_offline(browser_page):
     page.wait_for_selector("text=/api/scans/", timeout=20_000)
     page.screenshot(path=SCREENSHOTS / "api-docs.png", full_page=False)
     assert errors == []
+
+
+def test_review_a_worklist_with_the_keyboard(browser_page, make_scan):
+    from django.contrib.auth.models import Permission
+
+    page, base, errors = browser_page
+    alice = get_user_model().objects.get(username="alice")
+    # The permission, not the Reviewers group: flushing between transactional tests drops
+    # the group the migration made, while Django recreates permissions after a flush.
+    alice.user_permissions.add(Permission.objects.get(codename="review_scan"))
+    first = make_scan(alice, name="first.png", seed=1)
+    second = make_scan(alice, name="second.png", seed=2, opaque=True)
+    log_in(page, base)
+
+    page.goto(base + first.get_absolute_url())
+    page.keyboard.press("n")
+    page.wait_for_selector("text=Reviewed: normal.")
+    assert "Confirmed normal" in page.inner_text("#review-current")
+
+    page.keyboard.press("j")
+    page.wait_for_url(base + second.get_absolute_url())
+    page.fill("#review-comment", "hazy lower lobes")
+    page.keyboard.press("p")  # typing in the comment: no shortcut
+    assert page.url == base + second.get_absolute_url()
+    assert page.input_value("#review-comment") == "hazy lower lobesp"
+    page.fill("#review-comment", "hazy lower lobes")
+    page.evaluate("document.activeElement.blur()")
+    page.keyboard.press("p")
+    page.wait_for_selector("text=Reviewed: pneumonia.")
+    assert "hazy lower lobes" in page.inner_text("#review-comment-shown")
+    page.screenshot(path=SCREENSHOTS / "detail-review.png", full_page=True)
+
+    page.keyboard.press("c")
+    page.wait_for_selector("text=Review cleared.")
+    assert "Not reviewed yet." in page.inner_text("#review-current")
+    reviews = dict(Scan.objects.values_list("original_filename", "review_finding"))
+    assert reviews == {"first.png": "normal", "second.png": ""}
+    assert errors == []

@@ -10,6 +10,8 @@ from diagnosis.api import views as api_views
 from diagnosis.errors import (
     ApplicationError,
     ModelUnavailable,
+    ReviewNotAllowed,
+    ReviewRejected,
     ScanGone,
     UploadRejected,
     http_status,
@@ -18,7 +20,13 @@ from diagnosis.errors import (
 
 @pytest.mark.parametrize(
     ("error", "status"),
-    [(UploadRejected("x"), 400), (ScanGone("x"), 404), (ModelUnavailable("x"), 503)],
+    [
+        (UploadRejected("x"), 400),
+        (ReviewRejected("x"), 400),
+        (ReviewNotAllowed("x"), 403),
+        (ScanGone("x"), 404),
+        (ModelUnavailable("x"), 503),
+    ],
 )
 def test_each_kind_has_its_status(error, status):
     assert http_status(error) == status

@@ -106,6 +106,10 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(alice_client, histo
         "pneumonia_probability",
         "threshold",
         "model_version",
+        "review_finding",
+        "review_comment",
+        "reviewed_by",
+        "reviewed_at",
     }
 
 
