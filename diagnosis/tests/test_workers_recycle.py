@@ -20,4 +20,6 @@ def test_a_worker_is_replaced_after_max_requests(tmp_path: Path):
     log = (tmp_path / "gunicorn.log").read_text()
     assert statuses == [200] * 7
     assert "Autorestarting worker after current request." in log
-    assert len(set(re.findall(r"Booting worker with pid: (\d+)", log))) >= 3
+    # At least one replacement; how many depends on when the log is read (a gthread worker
+    # finishes the connections it accepted before it leaves).
+    assert len(set(re.findall(r"Booting worker with pid: (\d+)", log))) >= 2
