@@ -64,9 +64,17 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float) -> dict:
     """Accuracy, sensitivity, specificity, precision, F1, AUC and confusion at ``threshold``."""
-    labels = np.asarray(labels)
     probabilities = np.asarray(probabilities)
-    (tn, fp), (fn, tp) = matrix = confusion_matrix(labels, probabilities >= threshold)
+    result = decision_metrics(labels, probabilities >= threshold, probabilities)
+    result["threshold"] = float(threshold)
+    return result
+
+
+def decision_metrics(labels: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> dict:
+    """The figures of given decisions (e.g. one threshold per cross-validation fold), AUC of
+    the scores."""
+    labels = np.asarray(labels)
+    (tn, fp), (fn, tp) = matrix = confusion_matrix(labels, predicted)
     precision, sensitivity = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     return {
         "n": len(labels),
@@ -75,10 +83,37 @@ def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: flo
         "specificity": _ratio(tn, tn + fp),
         "precision": precision,
         "f1": _ratio(2 * precision * sensitivity, precision + sensitivity),
-        "roc_auc": roc_auc(labels, probabilities),
-        "threshold": float(threshold),
+        "roc_auc": roc_auc(labels, scores),
         "confusion_matrix": matrix,
     }
+
+
+def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of a proportion (95% by default); (0, 1) when empty."""
+    if total == 0:
+        return 0.0, 1.0
+    p = successes / total
+    centre = (p + z * z / (2 * total)) / (1 + z * z / total)
+    half = z * np.sqrt(p * (1 - p) / total + z * z / (4 * total * total)) / (1 + z * z / total)
+    return float(max(0.0, centre - half)), float(min(1.0, centre + half))
+
+
+def bootstrap_auc_interval(
+    labels: np.ndarray, scores: np.ndarray, rounds: int = 1000, seed: int = 0
+) -> tuple[float, float]:
+    """The 2.5 and 97.5 percentiles of the ROC AUC over bootstrap resamples, each class
+    resampled within itself (so every resample has both)."""
+    labels, scores = np.asarray(labels).astype(bool), np.asarray(scores, dtype=np.float64)
+    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    if len(positives) == 0 or len(negatives) == 0:
+        return float("nan"), float("nan")
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(rounds):
+        rows = np.r_[rng.choice(positives, len(positives)), rng.choice(negatives, len(negatives))]
+        values.append(roc_auc(labels[rows], scores[rows]))
+    low, high = np.percentile(values, [2.5, 97.5])
+    return float(low), float(high)
 
 
 def format_table(rows: Mapping[str, Mapping[str, Any]]) -> str:

@@ -25,6 +25,7 @@ def isolated_storage(settings, tmp_path: Path):
     """Every test gets its own media folder, no model at all by default, fresh throttles."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PNEUMO_MODEL_DIR = tmp_path / "no-model"
+    settings.PNEUMO_MODEL_VERSIONS_DIR = tmp_path / "models"
     cache.clear()
     forget_predictors()
     yield
