@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -37,12 +36,11 @@ from mlcore.artifact import (
     write_card,
 )
 from mlcore.calibration import choose_threshold
-from mlcore.dataset import list_samples, load_arrays
 from mlcore.errors import DatasetError, InvalidOption, OutOfTime
-from mlcore.evaluation import evaluation_folder
-from mlcore.imaging import decode_upload, to_model_input
+from mlcore.guardrail import INSTALL_RULE, figures, guardrail_failures
 from mlcore.inference import Predictor
-from mlcore.metrics import bootstrap_auc_interval, decision_metrics, sigmoid, wilson_interval
+from mlcore.labelled import LabelledImages, Scored
+from mlcore.metrics import sigmoid
 from mlcore.model import with_linear_head
 
 HEAD_L2 = (10.0, 30.0, 100.0)
@@ -50,54 +48,6 @@ TRAIN_WEIGHTS = (0.02, 0.05, 0.15)
 TRAINING_IMAGES = 1000
 SCORE_CHUNK = 256  # images per progress line while scoring
 Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True)
-class LabelledImages:
-    """Model inputs (n, size, size, 1), labels (1 = pneumonia), patient groups, origin."""
-
-    arrays: np.ndarray
-    labels: np.ndarray
-    groups: np.ndarray
-    source: str
-
-    def counts(self) -> dict[str, int]:
-        pneumonia = int(np.sum(self.labels == 1))
-        return {"normal": len(self.labels) - pneumonia, "pneumonia": pneumonia}
-
-
-def images_from_folder(folder: Path, card: ModelCard, count: int | None = None) -> LabelledImages:
-    """A labelled folder (NORMAL/ and PNEUMONIA/, or its test/ split), patients from file
-    names; ``count``: a seeded sample of that many, classes in their proportions."""
-    folder = evaluation_folder(folder)
-    samples = list_samples(folder)
-    if count is not None and count < len(samples):
-        rng = np.random.default_rng(0)
-        labels = np.array([sample.label for sample in samples])
-        chosen = []
-        for label in (0, 1):
-            members = np.flatnonzero(labels == label)
-            share = round(count * len(members) / len(samples))
-            chosen += list(rng.choice(members, share, replace=False))
-        samples = [samples[index] for index in sorted(chosen)]
-    arrays, labels = load_arrays(samples, card.input_size, equalize=card.equalize)
-    groups = np.array([sample.patient for sample in samples])
-    return LabelledImages(arrays, labels, groups, str(folder))
-
-
-def images_from_uploads(
-    items: Iterable[tuple[bytes, int, str]], card: ModelCard, source: str = "reviews"
-) -> LabelledImages:
-    """Stored uploads (bytes, label, group): decoded and prepared as the app prepares them."""
-    arrays, labels, groups = [], [], []
-    for data, label, group in items:
-        image = decode_upload(data).image
-        arrays.append(to_model_input(image, card.input_size, equalize=card.equalize))
-        labels.append(label)
-        groups.append(group)
-    size = card.input_size
-    stacked = np.stack(arrays) if arrays else np.zeros((0, size, size, 1), np.float32)
-    return LabelledImages(stacked, np.array(labels, float), np.array(groups, str), source)
 
 
 @dataclass(frozen=True)
@@ -151,7 +101,7 @@ class Candidate:
         return not self.failures or self.card.adaptation.forced
 
 
-def score(predictor: Predictor, images: LabelledImages, clock: Clock) -> tuple[np.ndarray, ...]:
+def score(predictor: Predictor, images: LabelledImages, clock: Clock) -> Scored:
     """Pooled features and raw logits of ``images`` (the compiled forward pass)."""
     features, logits = [], []
     for start in range(0, len(images.arrays), SCORE_CHUNK):
@@ -160,44 +110,13 @@ def score(predictor: Predictor, images: LabelledImages, clock: Clock) -> tuple[n
         features.append(pooled)
         logits.append(raw)
         clock.step(f"scored {start + len(chunk)}/{len(images.arrays)} images ({images.source})")
-    return np.concatenate(features), np.concatenate(logits)
-
-
-def figures(labels: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> dict[str, Any]:
-    """Decision figures with 95% intervals: Wilson for proportions, bootstrap for the AUC."""
-    result = decision_metrics(labels, predicted, scores)
-    (tn, fp), (fn, tp) = result["confusion_matrix"]
-    result["intervals"] = {
-        "sensitivity": wilson_interval(tp, tp + fn),
-        "specificity": wilson_interval(tn, tn + fp),
-        "accuracy": wilson_interval(tp + tn, len(labels)),
-        "roc_auc": bootstrap_auc_interval(labels, scores),
-    }
-    return result
-
-
-INSTALL_RULE = (
-    "installed only if, on the same held-out reviews, the candidate's ROC AUC is at least the "
-    "active model's and the target sensitivity is not above the upper end of the 95% Wilson "
-    "interval of the candidate's sensitivity (the data do not show it below the target)"
-)
-
-
-def guardrail_failures(before: dict, after: dict, target: float) -> list[str]:
-    """One line per failed check of :data:`INSTALL_RULE`; empty: the candidate may go in."""
-    failures = []
-    if after["roc_auc"] < before["roc_auc"]:
-        failures.append(
-            f"held-out ROC AUC {after['roc_auc']:.3f} is below the active model's "
-            f"{before['roc_auc']:.3f} on the same reviews"
-        )
-    low, high = after["intervals"]["sensitivity"]
-    if high < target:
-        failures.append(
-            f"held-out sensitivity {after['sensitivity']:.3f} (95% interval {low:.3f}-"
-            f"{high:.3f}) is below the target {target:.3f}"
-        )
-    return failures
+    return Scored(
+        np.concatenate(features),
+        np.concatenate(logits),
+        images.labels,
+        images.groups,
+        images.source,
+    )
 
 
 def _held_out_thresholds(data: head.HeadData, probabilities: np.ndarray, options: Options):
@@ -211,7 +130,7 @@ def _held_out_thresholds(data: head.HeadData, probabilities: np.ndarray, options
     return thresholds
 
 
-def check_counts(site: LabelledImages, minimum: int) -> None:
+def check_counts(site: LabelledImages | Scored, minimum: int) -> None:
     counts = site.counts()
     if min(counts.values()) < minimum:
         raise DatasetError(
@@ -230,28 +149,40 @@ def adapt(
 ) -> Candidate:
     """The candidate site version of the model in ``model_dir``, with its held-out figures
     and the guardrail's verdict (nothing is written)."""
+    check_counts(site, options.min_per_class)
+    clock = clock or Clock(options.max_minutes, progress)
+    predictor = Predictor(model_dir)
+    clock.step(f"loading model {predictor.card.version} from {model_dir}")
+    scored = score(predictor, site, clock)
+    mixed = None
+    if training is not None and not options.threshold_only:
+        mixed = score(predictor, training, clock)
+    return adapt_scored(Path(model_dir), predictor.card, scored, mixed, options, clock)
+
+
+def adapt_scored(
+    model_dir: Path,
+    active: ModelCard,
+    site: Scored,
+    training: Scored | None,
+    options: Options,
+    clock: Clock,
+) -> Candidate:
+    """:func:`adapt` once the images are scored by the active model (its card: ``active``)."""
     if not 0.5 <= options.target_sensitivity <= 1.0:
         raise InvalidOption(
             f"The target sensitivity must be between 0.5 and 1, not {options.target_sensitivity}."
         )
     check_counts(site, options.min_per_class)
-    clock = clock or Clock(options.max_minutes, progress)
-    predictor = Predictor(model_dir)
-    active = predictor.card
-    clock.step(f"loading model {active.version} from {model_dir}")
-    features, logits = score(predictor, site, clock)
-    probabilities = sigmoid(logits / active.calibration.temperature)
+    probabilities = sigmoid(site.logits / active.calibration.temperature)
     before = figures(site.labels, probabilities >= active.threshold, probabilities)
-    if options.threshold_only or training is None:
-        data = head.HeadData(features, site.labels, site.groups, np.ones(len(logits), bool))
-    else:
-        extra, _ = score(predictor, training, clock)
-        data = head.HeadData(
-            np.r_[features, extra],
-            np.r_[site.labels, training.labels],
-            np.r_[site.groups, training.groups],
-            np.r_[np.ones(len(logits), bool), np.zeros(len(extra), bool)],
-        )
+    mixed = training if training is not None and not options.threshold_only else None
+    data = head.HeadData(
+        np.r_[site.features, mixed.features] if mixed else site.features,
+        np.r_[site.labels, mixed.labels] if mixed else site.labels,
+        np.r_[site.groups, mixed.groups] if mixed else site.groups,
+        np.arange(len(site.labels) + (len(mixed.labels) if mixed else 0)) < len(site.labels),
+    )
     if options.threshold_only:
         thresholds = _held_out_thresholds(data, probabilities, options)
         after = figures(site.labels, probabilities >= thresholds, probabilities)
@@ -263,7 +194,7 @@ def adapt(
     card = _site_card(active, site, data, options, before, after, threshold, failures)
     card.adaptation.hyperparameters = hyperparameters
     clock.step("candidate ready" + "".join(f"; {failure}" for failure in failures))
-    return Candidate(card, new_head, Path(model_dir), failures)
+    return Candidate(card, new_head, model_dir, failures)
 
 
 def _fit_head(data: head.HeadData, options: Options, clock: Clock) -> tuple:
@@ -298,7 +229,7 @@ def _fit_head(data: head.HeadData, options: Options, clock: Clock) -> tuple:
 
 def _site_card(
     active: ModelCard,
-    site: LabelledImages,
+    site: Scored,
     data: head.HeadData,
     options: Options,
     before: dict,

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from mlcore import adaptation, versions
+from mlcore import adaptation, labelled, versions
 from mlcore.artifact import read_card
 from mlcore.errors import DatasetError, OutOfTime
 from mlcore.inference import Predictor
@@ -15,19 +15,19 @@ from mlcore.testing import TINY_VERSION, labelled_xray_folder, xray_inputs
 
 
 @pytest.fixture
-def site(artifact: Path, tmp_path: Path) -> adaptation.LabelledImages:
+def site(artifact: Path, tmp_path: Path) -> labelled.LabelledImages:
     folder = labelled_xray_folder(tmp_path / "site", 24, 30)
-    return adaptation.images_from_folder(folder, read_card(artifact))
+    return labelled.images_from_folder(folder, read_card(artifact))
 
 
-def random_labels(site: adaptation.LabelledImages) -> adaptation.LabelledImages:
+def random_labels(site: labelled.LabelledImages) -> labelled.LabelledImages:
     # Seeded: held-out AUC 0.30 for the candidate against 0.55 for the active model.
     labels = np.random.default_rng(2).permutation(site.labels)
-    return adaptation.LabelledImages(site.arrays, labels, site.groups, "random labels")
+    return labelled.LabelledImages(site.arrays, labels, site.groups, "random labels")
 
 
 def test_too_few_reviews_of_a_class_are_refused_in_one_line(artifact, site):
-    few = adaptation.LabelledImages(site.arrays[:30], site.labels[:30], site.groups[:30], "few")
+    few = labelled.LabelledImages(site.arrays[:30], site.labels[:30], site.groups[:30], "few")
     with pytest.raises(DatasetError, match=r"6 pneumonia .* at least 20 of each") as error:
         adaptation.adapt(artifact, few, None, adaptation.Options())
     assert "\n" not in str(error.value)
@@ -64,7 +64,7 @@ def test_training_images_are_mixed_in_with_a_weight_chosen_by_cross_validation(
 ):
     card = read_card(artifact)
     folder = labelled_xray_folder(tmp_path / "train", 30, 30)
-    training = adaptation.images_from_folder(folder, card, count=20)
+    training = labelled.images_from_folder(folder, card, count=20)
     assert training.counts() == {"normal": 10, "pneumonia": 10}
 
     candidate = adaptation.adapt(artifact, site, training, adaptation.Options())

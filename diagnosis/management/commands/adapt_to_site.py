@@ -45,7 +45,7 @@ class Command(BaseCommand):
         parser.add_argument("--max-minutes", type=float, help="time budget")
 
     def handle(self, *args, **options):
-        from mlcore import adaptation
+        from mlcore import adaptation, labelled
         from mlcore.artifact import read_card
         from mlcore.errors import MlcoreError
 
@@ -62,9 +62,9 @@ class Command(BaseCommand):
             card = read_card(model_dir)
             clock.step("reading the site's labelled images")
             if options["data_dir"]:
-                site = adaptation.images_from_folder(options["data_dir"], card)
+                site = labelled.images_from_folder(options["data_dir"], card)
             else:
-                site = adaptation.images_from_uploads(reviewed_uploads(), card)
+                site = labelled.images_from_uploads(reviewed_uploads(), card)
             adaptation.check_counts(site, settings.min_per_class)
             training = self.training_images(options["train_dir"], card, clock)
             candidate = adaptation.adapt(model_dir, site, training, settings, clock=clock)
@@ -74,7 +74,7 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def training_images(self, train_dir: Path | None, card, clock):
-        from mlcore import adaptation
+        from mlcore import adaptation, labelled
         from mlcore.dataset import default_data_dir, detect_layout, has_class_dirs
 
         if train_dir is None:
@@ -89,4 +89,4 @@ class Command(BaseCommand):
         elif not has_class_dirs(train_dir):
             train_dir = detect_layout(train_dir).train
         clock.step(f"reading {adaptation.TRAINING_IMAGES} training images from {train_dir}")
-        return adaptation.images_from_folder(train_dir, card, adaptation.TRAINING_IMAGES)
+        return labelled.images_from_folder(train_dir, card, adaptation.TRAINING_IMAGES)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="back to the version before")
 
     def handle(self, *args, **options):
-        from mlcore import adaptation
+        from mlcore import adaptation, labelled
         from mlcore.artifact import read_card
         from mlcore.errors import MlcoreError
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
             if options["data_dir"] is None:
                 raise CommandError("Give --data-dir with this site's labelled images, or --reset.")
             model_dir = options["model"] or ml.active_model_dir()
-            site = adaptation.images_from_folder(options["data_dir"], read_card(model_dir))
+            site = labelled.images_from_folder(options["data_dir"], read_card(model_dir))
             settings = adaptation.Options(
                 target_sensitivity=options["target_sensitivity"],
                 min_per_class=options["min_per_class"],
