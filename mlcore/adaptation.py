@@ -185,11 +185,11 @@ def adapt_scored(
     )
     if options.threshold_only:
         thresholds = _held_out_thresholds(data, probabilities, options)
-        after = figures(site.labels, probabilities >= thresholds, probabilities)
+        after = figures(site.labels, probabilities >= thresholds, probabilities, probabilities)
         threshold = choose_threshold(site.labels, probabilities, options.threshold_target)
         new_head, hyperparameters = None, {}
     else:
-        after, new_head, threshold, hyperparameters = _fit_head(data, options, clock)
+        after, new_head, threshold, hyperparameters = _fit_head(data, probabilities, options, clock)
     failures = guardrail_failures(before, after, options.target_sensitivity)
     card = _site_card(active, site, data, options, before, after, threshold, failures)
     card.adaptation.hyperparameters = hyperparameters
@@ -197,8 +197,9 @@ def adapt_scored(
     return Candidate(card, new_head, model_dir, failures)
 
 
-def _fit_head(data: head.HeadData, options: Options, clock: Clock) -> tuple:
-    """Held-out figures by nested cross-validation, then the head fitted on every review."""
+def _fit_head(data: head.HeadData, active: np.ndarray, options: Options, clock: Clock) -> tuple:
+    """Held-out figures by nested cross-validation (``active``: the active model's
+    probabilities of the site rows, to compare with), then the head fitted on every review."""
     weights = TRAIN_WEIGHTS if len(data.training_rows) else (0.0,)
     candidates = head.grid(HEAD_L2, weights)
     target = options.threshold_target
@@ -210,7 +211,7 @@ def _fit_head(data: head.HeadData, options: Options, clock: Clock) -> tuple:
         options.seed,
         on_fold=lambda done, total: clock.step(f"outer fold {done}/{total} scored"),
     )
-    after = figures(held_out.labels, held_out.predicted, held_out.probabilities)
+    after = figures(held_out.labels, held_out.predicted, held_out.probabilities, active)
     choice = head.choose(data, data.site_rows, candidates, target, options.seed)
     final = head.final_head(data, data.site_rows, choice)
     params = choice.params

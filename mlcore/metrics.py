@@ -98,22 +98,40 @@ def wilson_interval(successes: int, total: int, z: float = 1.96) -> tuple[float,
     return float(max(0.0, centre - half)), float(min(1.0, centre + half))
 
 
+def _stratified_resamples(labels: np.ndarray, rounds: int, seed: int):
+    """Bootstrap row indices, each class resampled within itself (both always present)."""
+    labels = np.asarray(labels).astype(bool)
+    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        yield np.r_[rng.choice(positives, len(positives)), rng.choice(negatives, len(negatives))]
+
+
 def bootstrap_auc_interval(
     labels: np.ndarray, scores: np.ndarray, rounds: int = 1000, seed: int = 0
 ) -> tuple[float, float]:
-    """The 2.5 and 97.5 percentiles of the ROC AUC over bootstrap resamples, each class
-    resampled within itself (so every resample has both)."""
-    labels, scores = np.asarray(labels).astype(bool), np.asarray(scores, dtype=np.float64)
-    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
-    if len(positives) == 0 or len(negatives) == 0:
+    """The 2.5 and 97.5 percentiles of the ROC AUC over stratified bootstrap resamples."""
+    labels, scores = np.asarray(labels), np.asarray(scores, dtype=np.float64)
+    if len(set(labels.tolist())) < 2:
         return float("nan"), float("nan")
-    rng = np.random.default_rng(seed)
-    values = []
-    for _ in range(rounds):
-        rows = np.r_[rng.choice(positives, len(positives)), rng.choice(negatives, len(negatives))]
-        values.append(roc_auc(labels[rows], scores[rows]))
+    values = [roc_auc(labels[r], scores[r]) for r in _stratified_resamples(labels, rounds, seed)]
     low, high = np.percentile(values, [2.5, 97.5])
     return float(low), float(high)
+
+
+def bootstrap_auc_difference(
+    labels: np.ndarray, scores: np.ndarray, reference: np.ndarray, rounds: int = 1000, seed: int = 0
+) -> tuple[float, float, float]:
+    """AUC of ``scores`` minus AUC of ``reference`` on the same labels, and the 95% interval
+    of that difference over paired stratified bootstrap resamples (the same rows for both)."""
+    labels = np.asarray(labels)
+    scores, reference = np.asarray(scores, np.float64), np.asarray(reference, np.float64)
+    differences = [
+        roc_auc(labels[r], scores[r]) - roc_auc(labels[r], reference[r])
+        for r in _stratified_resamples(labels, rounds, seed)
+    ]
+    low, high = np.percentile(differences, [2.5, 97.5])
+    return roc_auc(labels, scores) - roc_auc(labels, reference), float(low), float(high)
 
 
 def format_table(rows: Mapping[str, Mapping[str, Any]]) -> str:
