@@ -42,8 +42,10 @@ def halves(site: labelled.Scored, seed: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def draw(site: labelled.Scored, rows: np.ndarray, size: int, seed: int) -> np.ndarray:
-    """``size`` reviewed images from ``rows``, the classes in their proportions."""
+    """``size`` reviewed images from ``rows`` (all of them if fewer), the classes in their
+    proportions."""
     rng = np.random.default_rng(seed)
+    size = min(size, len(rows))
     chosen = []
     for label in (0, 1):
         members = rows[site.labels[rows] == label]
@@ -115,8 +117,9 @@ def main(argv: list[str] | None = None) -> None:
                     decision(candidate),
                 )
             )
+    print("\n".join(["", *lines, ""]), flush=True)
     curve = learning_curve(site, training, card, (first, second), args, clock)
-    print("\n".join(["", *lines, "", *curve]))
+    print("\n".join(["", *curve]))
     runs = 2 + len(args.sizes) * args.repeats * 2
     print(f"\nWall time {time.perf_counter() - started:.0f} s ({runs} adaptations).")
 
