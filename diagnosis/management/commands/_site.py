@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import ml
 from mlcore import versions
 from mlcore.adaptation import Candidate, install
+
+
+def add_site_arguments(parser) -> None:
+    """The options both site commands take (defaults: mlcore.adaptation.Options)."""
+    parser.add_argument("--data-dir", type=Path, help="labelled folder: NORMAL/, PNEUMONIA/")
+    parser.add_argument("--target-sensitivity", type=float, default=0.95)
+    parser.add_argument("--min-per-class", type=int, default=20)
+    parser.add_argument("--force", action="store_true", help="install past failed checks")
 
 
 def interval(figures: dict, name: str) -> str:

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import ml
-from diagnosis.management.commands._site import finish, report
+from diagnosis.management.commands._site import add_site_arguments, finish, report
 from diagnosis.models import Scan
 
 
@@ -35,13 +35,10 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, help="labelled folder instead of reviews")
+        add_site_arguments(parser)  # --data-dir: a labelled folder instead of the reviews
         parser.add_argument("--train-dir", type=Path, help="training images to mix in")
-        parser.add_argument("--min-per-class", type=int, default=20)
-        parser.add_argument("--target-sensitivity", type=float, default=0.95)
         parser.add_argument("--sensitivity-margin", type=float, default=0.0)
         parser.add_argument("--install", action="store_true", help="write and activate it")
-        parser.add_argument("--force", action="store_true", help="install past failed checks")
         parser.add_argument("--max-minutes", type=float, help="time budget")
 
     def handle(self, *args, **options):

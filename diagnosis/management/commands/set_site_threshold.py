@@ -7,7 +7,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import ml
-from diagnosis.management.commands._site import finish, report
+from diagnosis.management.commands._site import add_site_arguments, finish, report
 
 
 class Command(BaseCommand):
@@ -20,11 +20,8 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, help="labelled images from this site")
+        add_site_arguments(parser)
         parser.add_argument("--model", type=Path, help="artifact folder (default: active)")
-        parser.add_argument("--target-sensitivity", type=float, default=0.95)
-        parser.add_argument("--min-per-class", type=int, default=20)
-        parser.add_argument("--force", action="store_true", help="install past failed checks")
         parser.add_argument("--reset", action="store_true", help="back to the version before")
 
     def handle(self, *args, **options):
