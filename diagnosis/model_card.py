@@ -12,6 +12,8 @@ METRIC_NAMES = ("accuracy", "sensitivity", "specificity", "precision", "f1", "ro
 SPLIT_LABELS = {
     "val": "Validation (carved from train/ by patient)",
     "test": "Test (official test split, public half)",
+    # a site version (adapt_to_site): its figures on the site's reviews, each held out
+    "site_held_out": "This site's reviews, each held out (nested cross-validation by patient)",
 }
 INTENDED_USE = (
     "Research and triage support: flagging chest X-rays that may show pneumonia for a "

@@ -31,7 +31,7 @@ from mlcore.errors import ArtifactError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MODEL_FILENAME = "model.keras"
 CARD_FILENAME = "model_card.json"
 GATE_FILENAME = "ood.npz"
@@ -109,6 +109,31 @@ class SiteThreshold:
 
 
 @dataclass
+class Adaptation:
+    """How a site version was made from another version (``adapt_to_site``,
+    ``set_site_threshold``) and how it did on the site's held-out reviews.
+
+    ``before`` / ``after``: the active model's and the candidate's figures on the same
+    reviews, each review held out of every choice that scored it (nested cross-validation by
+    patient), with 95% intervals (Wilson for proportions, stratified bootstrap for the AUC).
+    """
+
+    from_version: str
+    kind: str  # "head" (a new last layer, calibration and threshold) or "threshold"
+    source: str  # "reviews" or the labelled folder used
+    site_images: dict[str, int] = field(default_factory=dict)  # per class
+    training_images: int = 0
+    before: dict[str, Any] = field(default_factory=dict)
+    after: dict[str, Any] = field(default_factory=dict)
+    threshold_rule: str = ""
+    install_rule: str = ""
+    checks_failed: tuple[str, ...] = ()
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    forced: bool = False
+    created_at: str = ""
+
+
+@dataclass
 class Provenance:
     """Where the model comes from: architecture, size, time, data and training run."""
 
@@ -132,7 +157,8 @@ class ModelCard:
     calibration: Calibration = field(default_factory=Calibration)
     network: Network = field(default_factory=Network)
     gate: Gate | None = None
-    site: SiteThreshold | None = None
+    site: SiteThreshold | None = None  # schema 2's in-place site threshold (read only)
+    adaptation: Adaptation | None = None
     provenance: Provenance = field(default_factory=Provenance)
     metrics: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
@@ -149,7 +175,8 @@ class ModelCard:
 def upgrade_card(payload: Any) -> dict[str, Any]:
     """A card's JSON in the current schema. Schema 1 (no ``schema_version``) kept the
     calibration report in ``metrics`` and the layer names, gate and site threshold in an
-    untyped ``extra``; the provenance was flat.
+    untyped ``extra``; the provenance was flat. Schema 2 had no ``adaptation`` (a site
+    version's record), which schema 3 added: such a card reads as made by training.
     """
     if not isinstance(payload, dict):
         raise ArtifactError("the card is not a JSON object")
@@ -161,7 +188,9 @@ def upgrade_card(payload: Any) -> dict[str, Any]:
             f"field 'schema_version' is {version}: this code reads cards up to version "
             f"{SCHEMA_VERSION}; update the code to use this model"
         )
-    return _upgrade_from_1(payload) if version == 1 else dict(payload)
+    card = _upgrade_from_1(payload) if version == 1 else dict(payload)
+    card["schema_version"] = SCHEMA_VERSION
+    return card
 
 
 def _upgrade_from_1(old: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +216,6 @@ def _upgrade_from_1(old: dict[str, Any]) -> dict[str, Any]:
         if key in old
     }
     card["metrics"] = metrics
-    card["schema_version"] = SCHEMA_VERSION
     return card
 
 

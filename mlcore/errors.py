@@ -38,3 +38,7 @@ class ModelBuildError(TrainingError, ValueError):
 
 class ModelBusy(MlcoreError):
     """The model stayed busy with other requests for longer than the caller would wait."""
+
+
+class OutOfTime(MlcoreError):
+    """A command ran past the time budget it was given."""

@@ -28,6 +28,9 @@ from mlcore.model import features_and_logits_model
 
 logger = logging.getLogger(__name__)
 
+# Images per forward pass when many are scored at once (an adaptation's thousands).
+FORWARD_BATCH = 64
+
 
 @dataclass(frozen=True)
 class Prediction:
@@ -126,14 +129,10 @@ class Predictor:
         ``timeout``: seconds to wait for the model if other threads are using it.
         """
         card = self.card
-        batch = np.stack(arrays).astype(np.float32)
-        with self._locked(timeout):
-            self._load_locked()
-            started = time.perf_counter()
-            features, logits = self._forward(batch)
-            distances = self._gate.distance(np.asarray(features)) if self._gate else None
-            logits = np.asarray(logits, dtype=np.float64).reshape(-1)
-            elapsed_ms = (time.perf_counter() - started) * 1000.0
+        started = time.perf_counter()
+        features, logits = self.features_and_logits(arrays, timeout=timeout)
+        distances = self._gate.distance(features) if self._gate else None
+        elapsed_ms = (time.perf_counter() - started) * 1000.0
         probabilities = 1.0 / (1.0 + np.exp(-logits / card.calibration.temperature))
         predictions = []
         for index, probability in enumerate(probabilities):
@@ -153,6 +152,21 @@ class Predictor:
                 )
             )
         return predictions
+
+    def features_and_logits(
+        self, arrays: Sequence[np.ndarray], *, timeout: float | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Pooled features (n, d) and raw logits (n,) of preprocessed images: the compiled
+        forward pass, in batches of :data:`FORWARD_BATCH`."""
+        features, logits = [], []
+        with self._locked(timeout):
+            self._load_locked()
+            for start in range(0, len(arrays), FORWARD_BATCH):
+                batch = np.stack(arrays[start : start + FORWARD_BATCH]).astype(np.float32)
+                pooled, raw = self._forward(batch)
+                features.append(np.asarray(pooled, dtype=np.float64))
+                logits.append(np.asarray(raw, dtype=np.float64).reshape(-1))
+        return np.concatenate(features), np.concatenate(logits)
 
     def heatmap(
         self, array: np.ndarray, *, towards_pneumonia: bool, timeout: float | None = None
@@ -191,6 +205,12 @@ def get_predictor(model_dir: Path, *, threads: int = 0) -> Predictor:
         if key not in _predictors:
             _predictors[key] = Predictor(key, threads=threads)
         return _predictors[key]
+
+
+def drop_predictor(model_dir: Path) -> None:
+    """Forget the predictor of ``model_dir`` (its model is freed once no request uses it)."""
+    with _predictors_lock:
+        _predictors.pop(Path(model_dir).resolve(), None)
 
 
 def forget_predictors() -> None:

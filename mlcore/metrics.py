@@ -64,9 +64,17 @@ def _ratio(numerator: float, denominator: float) -> float:
 
 def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: float) -> dict:
     """Accuracy, sensitivity, specificity, precision, F1, AUC and confusion at ``threshold``."""
-    labels = np.asarray(labels)
     probabilities = np.asarray(probabilities)
-    (tn, fp), (fn, tp) = matrix = confusion_matrix(labels, probabilities >= threshold)
+    result = decision_metrics(labels, probabilities >= threshold, probabilities)
+    result["threshold"] = float(threshold)
+    return result
+
+
+def decision_metrics(labels: np.ndarray, predicted: np.ndarray, scores: np.ndarray) -> dict:
+    """The figures of given decisions (e.g. one threshold per cross-validation fold), AUC of
+    the scores."""
+    labels = np.asarray(labels)
+    (tn, fp), (fn, tp) = matrix = confusion_matrix(labels, predicted)
     precision, sensitivity = _ratio(tp, tp + fp), _ratio(tp, tp + fn)
     return {
         "n": len(labels),
@@ -75,10 +83,33 @@ def binary_metrics(labels: np.ndarray, probabilities: np.ndarray, threshold: flo
         "specificity": _ratio(tn, tn + fp),
         "precision": precision,
         "f1": _ratio(2 * precision * sensitivity, precision + sensitivity),
-        "roc_auc": roc_auc(labels, probabilities),
-        "threshold": float(threshold),
+        "roc_auc": roc_auc(labels, scores),
         "confusion_matrix": matrix,
     }
+
+
+def _stratified_resamples(labels: np.ndarray, rounds: int, seed: int):
+    """Bootstrap row indices, each class resampled within itself (both always present)."""
+    labels = np.asarray(labels).astype(bool)
+    positives, negatives = np.flatnonzero(labels), np.flatnonzero(~labels)
+    rng = np.random.default_rng(seed)
+    for _ in range(rounds):
+        yield np.r_[rng.choice(positives, len(positives)), rng.choice(negatives, len(negatives))]
+
+
+def bootstrap_auc_difference(
+    labels: np.ndarray, scores: np.ndarray, reference: np.ndarray, rounds: int = 1000, seed: int = 0
+) -> tuple[float, float, float]:
+    """AUC of ``scores`` minus AUC of ``reference`` on the same labels, and the 95% interval
+    of that difference over paired stratified bootstrap resamples (the same rows for both)."""
+    labels = np.asarray(labels)
+    scores, reference = np.asarray(scores, np.float64), np.asarray(reference, np.float64)
+    differences = [
+        roc_auc(labels[r], scores[r]) - roc_auc(labels[r], reference[r])
+        for r in _stratified_resamples(labels, rounds, seed)
+    ]
+    low, high = np.percentile(differences, [2.5, 97.5])
+    return roc_auc(labels, scores) - roc_auc(labels, reference), float(low), float(high)
 
 
 def format_table(rows: Mapping[str, Mapping[str, Any]]) -> str:

@@ -187,12 +187,10 @@ def ensemble(members: list, scales: list[float]):
     return model
 
 
-def features_and_logits_model(model):
-    """The classifier with a second output: its pooled features.
-
-    Those are the outputs of the layers named ``pool`` (one model) or ``m<i>_pool`` (the
-    members of an ensemble, concatenated); failing those, the logit layer's input.
-    """
+def pooled_features(model, name: str = "ood_features"):
+    """The model's pooled features (a tensor of its graph): the outputs of the layers named
+    ``pool`` (one model) or ``m<i>_pool`` (the members of an ensemble, concatenated by a new
+    layer called ``name``); failing those, the logit layer's input."""
     import keras
 
     pools = [
@@ -201,9 +199,28 @@ def features_and_logits_model(model):
         if layer.name == POOL_LAYER or re.fullmatch(rf"m\d+_{POOL_LAYER}", layer.name)
     ]
     if not pools:
-        features = model.get_layer(LOGIT_LAYER).input
-    elif len(pools) == 1:
-        features = pools[0]
-    else:
-        features = keras.layers.Concatenate(name="ood_features")(pools)
-    return keras.Model(model.input, [features, model.output])
+        return model.get_layer(LOGIT_LAYER).input
+    return pools[0] if len(pools) == 1 else keras.layers.Concatenate(name=name)(pools)
+
+
+def features_and_logits_model(model):
+    """The classifier with a second output: its pooled features (:func:`pooled_features`)."""
+    import keras
+
+    return keras.Model(model.input, [pooled_features(model), model.output])
+
+
+def with_linear_head(model, weights, bias: float):
+    """The model's body with a new last layer: ``Dense(1)`` named :data:`LOGIT_LAYER` on its
+    pooled features, with the given weights (a site's head). The pooled and convolutional
+    layers keep their names: the out-of-distribution gate and Grad-CAM read them as before.
+    """
+    import keras
+    import numpy as np
+
+    features = pooled_features(model, name="head_features")
+    dense = keras.layers.Dense(1, name=LOGIT_LAYER)
+    adapted = keras.Model(model.input, dense(features), name=f"{model.name}_site")
+    kernel = np.asarray(weights, dtype="float32").reshape(-1, 1)
+    dense.set_weights([kernel, np.array([bias], dtype="float32")])
+    return adapted

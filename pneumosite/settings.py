@@ -219,6 +219,9 @@ WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
 # The model and the limits of an upload.
 # Default: the model shipped in mlcore/artifacts (mlcore.artifact resolves it).
 PNEUMO_MODEL_DIR = default_model_dir(env_str("PNEUMO_MODEL_DIR"))
+# Site versions (adapt_to_site, set_site_threshold) and the ACTIVE pointer that selects one
+# (none, or "shipped": PNEUMO_MODEL_DIR). Writable data, never in the code tree.
+PNEUMO_MODEL_VERSIONS_DIR = VAR_DIR / "models"
 # TensorFlow threads per process; 0: one per core (gunicorn.conf.py divides the cores
 # among its workers).
 PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)

@@ -29,6 +29,7 @@ def isolated_storage(settings, tmp_path: Path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PNEUMO_UPLOAD_SPOOL_DIR = tmp_path / "upload-tmp"
     settings.PNEUMO_MODEL_DIR = tmp_path / "no-model"
+    settings.PNEUMO_MODEL_VERSIONS_DIR = tmp_path / "models"
     cache.clear()
     forget_predictors()
     yield

@@ -85,7 +85,7 @@ def test_writing_then_reading_gives_the_same_card(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema_version": SCHEMA_VERSION + 1}, "'schema_version' is 3: this code reads"),
+        ({"schema_version": SCHEMA_VERSION + 1}, f"'schema_version' is {SCHEMA_VERSION + 1}: "),
         ({"schema_version": "2"}, "'schema_version' must be a positive integer"),
         ({"input_size": "large"}, "'input_size' must be a whole number, not 'large'"),
         ({"calibration": {"temperature": "hot"}}, "'calibration.temperature' must be a number"),
@@ -116,3 +116,12 @@ def test_install_copies_every_file_and_leaves_no_temporary_one(tmp_path):
 
     assert sorted(p.name for p in target.iterdir()) == sorted(p.name for p in source.iterdir())
     assert read_card(target) == read_card(source)
+
+
+def test_a_schema_2_card_reads_as_made_by_training_and_is_rewritten_in_schema_3():
+    payload = {"schema_version": 2, "version": "v", "input_size": 32, "threshold": 0.7}
+
+    card = ModelCard.from_dict(payload)
+
+    assert card.adaptation is None and card.threshold == 0.7
+    assert card.schema_version == SCHEMA_VERSION == 3

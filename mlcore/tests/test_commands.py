@@ -22,8 +22,9 @@ def test_train_model_without_data_or_credentials_fails_in_one_line(tmp_path, mon
 
 
 @pytest.mark.slow
-def test_train_then_evaluate(tiny_data, tmp_path, monkeypatch):
+def test_train_then_evaluate(tiny_data, tmp_path, monkeypatch, settings):
     monkeypatch.setenv("PNEUMO_MODEL_DIR", str(tmp_path / "installed"))
+    settings.PNEUMO_MODEL_DIR = tmp_path / "installed"  # what evaluate_model uses: no pointer
     call_command(
         "train_model", data_dir=tiny_data, backbone="cnn", epochs=1, image_size=32,
         batch_size=8, output=tmp_path / "out", install=True,
@@ -42,17 +43,33 @@ def test_evaluate_model_without_an_artifact_fails_in_one_line(tiny_data, tmp_pat
         call_command("evaluate_model", data_dir=tiny_data, model=tmp_path / "empty")
 
 
-def test_set_site_threshold_then_reset(artifact, tmp_path, capsys):
+@pytest.fixture(autouse=True)
+def versions_folder(settings, tmp_path):
+    """Site versions go to a throwaway folder, never the checkout's var/models."""
+    settings.PNEUMO_MODEL_VERSIONS_DIR = tmp_path / "models"
+    return settings.PNEUMO_MODEL_VERSIONS_DIR
+
+
+# set_site_threshold is now the threshold-only case of adapt_to_site (issue 13): it writes a
+# new site version under PNEUMO_MODEL_VERSIONS_DIR and activates it instead of rewriting the
+# card in place (the code tree stays read-only), and --reset activates the version before.
+def test_set_site_threshold_then_reset(artifact, tmp_path, capsys, settings, versions_folder):
+    settings.PNEUMO_MODEL_DIR = artifact
     site = labelled_xray_folder(tmp_path / "site", 20, 25)
     training = read_card(artifact)
 
-    call_command("set_site_threshold", data_dir=site, model=artifact, target_sensitivity=0.9)
+    call_command("set_site_threshold", data_dir=site, target_sensitivity=0.9)
     output = capsys.readouterr().out
-    assert "before @ 0.500" in output and "Restart the web workers" in output
-    assert read_card(artifact).version.startswith(training.version + "+site-")
+    assert "Installed and activated" in output and "next prediction" in output
+    assert read_card(artifact) == training  # the base folder is left alone
+    (name,) = [p.name for p in versions_folder.iterdir() if p.is_dir()]
+    assert name == training.version + "+site.1"
+    card = read_card(versions_folder / name)
+    assert card.adaptation.kind == "threshold" and "sensitivity >= 90.0%" in card.threshold_rule
+    assert (versions_folder / "ACTIVE").read_text().strip() == name
 
-    call_command("set_site_threshold", model=artifact, reset=True)
-    assert read_card(artifact).threshold == training.threshold
+    call_command("set_site_threshold", reset=True)
+    assert (versions_folder / "ACTIVE").read_text().strip() == "shipped"
 
 
 def test_set_site_threshold_needs_a_folder_and_enough_images(artifact, tmp_path):

@@ -16,16 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--data-dir", type=Path, required=True)
-        parser.add_argument("--model", type=Path, help="artifact folder (default: installed)")
+        parser.add_argument("--model", type=Path, help="artifact folder (default: the active one)")
         parser.add_argument("--json", type=Path, help="also write the metrics to this file")
 
     def handle(self, *args, **options):
-        from mlcore.artifact import default_model_dir
+        from diagnosis.ml import active_model_dir
         from mlcore.errors import MlcoreError
         from mlcore.evaluation import evaluate_artifact
         from mlcore.metrics import format_table
 
-        model_dir = options["model"] or default_model_dir()
+        model_dir = options["model"] or active_model_dir()
         try:
             result = evaluate_artifact(model_dir, options["data_dir"])
         except MlcoreError as exc:

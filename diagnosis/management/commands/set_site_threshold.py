@@ -1,4 +1,4 @@
-"""``python manage.py set_site_threshold``: the operating threshold from this site's images."""
+"""``python manage.py set_site_threshold``: the threshold-only case of adapt_to_site."""
 
 from __future__ import annotations
 
@@ -6,51 +6,62 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from diagnosis import ml
+from diagnosis.management.commands._site import add_site_arguments, finish, report
+
 
 class Command(BaseCommand):
     help = (
         "Choose the model's decision threshold on labelled images from this site (a folder "
         "holding NORMAL/ and PNEUMONIA/, or its test/ split): the highest threshold that keeps "
-        "the target sensitivity on them. --reset restores the training threshold. Restart the "
-        "web workers afterwards."
+        "the target sensitivity on them, the network unchanged. Written as a new site version "
+        "and activated (web workers switch at their next prediction); --reset activates the "
+        "version it was made from."
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data-dir", type=Path, help="labelled images from this site")
-        parser.add_argument("--model", type=Path, help="artifact folder (default: installed)")
-        parser.add_argument("--target-sensitivity", type=float, default=0.95)
-        parser.add_argument("--reset", action="store_true", help="restore the training threshold")
+        add_site_arguments(parser)
+        parser.add_argument("--model", type=Path, help="artifact folder (default: active)")
+        parser.add_argument("--reset", action="store_true", help="back to the version before")
 
     def handle(self, *args, **options):
-        from mlcore import site
-        from mlcore.artifact import default_model_dir
+        from mlcore import adaptation, labelled
+        from mlcore.artifact import read_card
         from mlcore.errors import MlcoreError
-        from mlcore.metrics import format_table
 
-        model_dir = options["model"] or default_model_dir()
         try:
             if options["reset"]:
-                card = site.reset_threshold(model_dir)
-                self.stdout.write(
-                    f"Model {card.version}: threshold {card.threshold:.3f} ({card.threshold_rule})"
-                )
-                return
+                return self.reset()
             if options["data_dir"] is None:
                 raise CommandError("Give --data-dir with this site's labelled images, or --reset.")
-            result = site.set_site_threshold(
-                model_dir, options["data_dir"], options["target_sensitivity"]
+            model_dir = options["model"] or ml.active_model_dir()
+            site = labelled.images_from_folder(options["data_dir"], read_card(model_dir))
+            settings = adaptation.Options(
+                target_sensitivity=options["target_sensitivity"],
+                min_per_class=options["min_per_class"],
+                force=options["force"],
+                threshold_only=True,
             )
+            candidate = adaptation.adapt(model_dir, site, None, settings)
+            report(self, candidate)
+            finish(self, candidate, write=True)
         except MlcoreError as exc:
             raise CommandError(str(exc)) from None
-        rows = {
-            f"before @ {result.before['threshold']:.3f}": result.before,
-            f"after @ {result.after['threshold']:.3f}": result.after,
-        }
-        self.stdout.write(format_table(rows))
+
+    def reset(self) -> None:
+        from mlcore import versions
+        from mlcore.artifact import read_card
+
+        card = read_card(ml.active_model_dir())
+        if card.adaptation is None:
+            self.stdout.write(f"Model {card.version} is no site version: nothing to reset.")
+            return
+        root, shipped = ml.models_root(), ml.shipped_model_dir()
+        name = versions.name_of(root, shipped, card.adaptation.from_version)
+        if name is None:
+            raise CommandError(f"Version {card.adaptation.from_version} is no longer installed.")
+        card = versions.activate(root, name, shipped)
         self.stdout.write(
-            self.style.SUCCESS(f"Model {result.card.version}: {result.card.threshold_rule}.")
-        )
-        self.stdout.write(
-            "These figures are on the images that chose the threshold: check it on other images "
-            "of the site with evaluate_model. Restart the web workers to use it."
+            f"Model {card.version} active again: threshold {card.threshold:.3f} "
+            f"({card.threshold_rule})"
         )

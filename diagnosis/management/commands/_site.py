@@ -1,0 +1,71 @@
+"""What adapt_to_site and set_site_threshold share: the report and the install decision."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from diagnosis import ml
+from mlcore import versions
+from mlcore.adaptation import Candidate, install
+
+
+def add_site_arguments(parser) -> None:
+    """The options both site commands take (defaults: mlcore.adaptation.Options)."""
+    parser.add_argument("--data-dir", type=Path, help="labelled folder: NORMAL/, PNEUMONIA/")
+    parser.add_argument("--target-sensitivity", type=float, default=0.95)
+    parser.add_argument("--min-per-class", type=int, default=20)
+    parser.add_argument("--force", action="store_true", help="install past failed checks")
+
+
+def interval(figures: dict, name: str) -> str:
+    low, high = figures["intervals"][name]
+    return f"{figures[name]:.3f} ({low:.3f}-{high:.3f})"
+
+
+def report(command: BaseCommand, candidate: Candidate) -> None:
+    """The active model and the candidate on the same held-out reviews, 95% intervals."""
+    adaptation = candidate.card.adaptation
+    counts = adaptation.site_images
+    command.stdout.write(
+        f"Site images: {counts['normal']} normal, {counts['pneumonia']} pneumonia "
+        f"({adaptation.source}); training images mixed in: {adaptation.training_images}"
+    )
+    command.stdout.write(
+        f"{'held out (95% interval)':<26}{'ROC AUC':>22}{'sensitivity':>22}{'specificity':>22}"
+        f"{'accuracy':>22}"
+    )
+    rows = {f"active {adaptation.from_version}": adaptation.before, "candidate": adaptation.after}
+    names = ("roc_auc", "sensitivity", "specificity", "accuracy")
+    for label, figures in rows.items():
+        cells = "".join(f"{interval(figures, name):>22}" for name in names)
+        command.stdout.write(f"{label[:25]:<26}{cells}")
+    command.stdout.write(f"Threshold {candidate.card.threshold:.3f}: {adaptation.threshold_rule}.")
+
+
+def finish(command: BaseCommand, candidate: Candidate, *, write: bool) -> None:
+    """Install (and activate) the candidate when allowed and asked; else say why not.
+
+    A refusal, checked with or without ``write``, is a :class:`CommandError` (exit 1).
+    """
+    for failure in candidate.failures:
+        command.stdout.write(command.style.WARNING(f"Check failed: {failure}."))
+    active = candidate.card.adaptation.from_version
+    if not candidate.installable:
+        raise CommandError(
+            f"Not installed: {len(candidate.failures)} check(s) failed; the active model stays "
+            f"{active} (--force installs anyway)."
+        )
+    if not write:
+        command.stdout.write("Dry run: nothing written (--install writes and activates it).")
+        return
+    card = install(candidate, ml.models_root(), ml.shipped_model_dir())
+    forced = " (forced past the failed checks)" if candidate.failures else ""
+    command.stdout.write(
+        command.style.SUCCESS(
+            f"Installed and activated {card.version}{forced} in {ml.models_root() / card.version}; "
+            f"web workers switch at their next prediction (rollback: model_versions --activate "
+            f"{versions.name_of(ml.models_root(), ml.shipped_model_dir(), active)})."
+        )
+    )

@@ -1,0 +1,98 @@
+"""adapt_to_site on reviewed scans, model_versions, and workers switching model at once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from mlcore import adaptation
+from mlcore.testing import TINY_VERSION, labelled_xray_folder
+
+SITE_VERSION = f"{TINY_VERSION}+site.1"
+
+
+@pytest.fixture
+def reviewed(alice, make_scan, monkeypatch, tmp_path):
+    """Scans of 24 clear and 26 hazy generated X-rays, each reviewed with its truth (and no
+    configured training data to mix in)."""
+    monkeypatch.setenv("PNEUMO_DATA_DIR", str(tmp_path / "no-data"))
+
+    def make(normal: int = 24, pneumonia: int = 26) -> list:
+        scans = []
+        for index in range(normal + pneumonia):
+            opaque = index >= normal
+            scan = make_scan(alice, opaque=opaque, seed=100 + index)
+            scan.review_finding = "pneumonia" if opaque else "normal"
+            scan.save(update_fields=["review_finding"])
+            scans.append(scan)
+        return scans
+
+    return make
+
+
+def active_pointer(settings) -> str:
+    return (settings.PNEUMO_MODEL_VERSIONS_DIR / "ACTIVE").read_text().strip()
+
+
+def test_too_few_reviews_are_refused_in_one_line(reviewed, settings):
+    reviewed(normal=5, pneumonia=26)
+    with pytest.raises(CommandError, match="5 normal and 26 pneumonia") as error:
+        call_command("adapt_to_site", install=True)
+    assert "\n" not in str(error.value)
+    assert not settings.PNEUMO_MODEL_VERSIONS_DIR.exists()
+
+
+@pytest.mark.slow
+def test_install_switches_the_running_worker_and_model_versions_rolls_back(
+    reviewed, alice, make_scan, settings, capsys
+):
+    reviewed()
+    call_command("adapt_to_site")  # a dry run: figures only
+    assert "Dry run" in capsys.readouterr().out
+    assert not settings.PNEUMO_MODEL_VERSIONS_DIR.exists()
+
+    call_command("adapt_to_site", install=True)
+
+    assert active_pointer(settings) == SITE_VERSION
+    assert make_scan(alice, seed=7).model_version == SITE_VERSION  # no restart
+    call_command("model_versions")
+    listing = capsys.readouterr().out
+    assert f"* {SITE_VERSION}: head adapted from {TINY_VERSION}" in listing
+    assert "24 normal + 26 pneumonia site images" in listing
+
+    call_command("model_versions", activate="shipped")
+    assert make_scan(alice, seed=8).model_version == TINY_VERSION
+    with pytest.raises(CommandError, match="'nope' cannot be activated"):
+        call_command("model_versions", activate="nope")
+
+
+def test_a_refused_candidate_exits_1_and_force_installs_it(reviewed, settings, monkeypatch, capsys):
+    reviewed()
+    monkeypatch.setattr(adaptation, "guardrail_failures", lambda *args: ["a check said no"])
+
+    with pytest.raises(
+        CommandError, match="1 check\\(s\\) failed; the active model stays"
+    ) as error:
+        call_command("adapt_to_site", install=True)
+    assert error.value.returncode == 1
+    assert "Check failed: a check said no." in capsys.readouterr().out
+    assert not settings.PNEUMO_MODEL_VERSIONS_DIR.exists()
+
+    call_command("adapt_to_site", install=True, force=True)
+    card = json.loads(
+        (settings.PNEUMO_MODEL_VERSIONS_DIR / SITE_VERSION / "model_card.json").read_text()
+    )
+    assert card["adaptation"]["forced"] is True
+    assert card["adaptation"]["checks_failed"] == ["a check said no"]
+
+
+def test_evaluate_model_evaluates_the_active_model(model, settings, tmp_path):
+    site = labelled_xray_folder(tmp_path / "site", 20, 20)
+    call_command("set_site_threshold", data_dir=site, target_sensitivity=0.9)
+    out = tmp_path / "metrics.json"
+
+    call_command("evaluate_model", data_dir=site, json=out)
+
+    assert json.loads(out.read_text())["model_version"] == active_pointer(settings) == SITE_VERSION
