@@ -31,7 +31,7 @@ from mlcore.errors import ArtifactError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MODEL_FILENAME = "model.keras"
 CARD_FILENAME = "model_card.json"
 GATE_FILENAME = "ood.npz"
@@ -90,12 +90,27 @@ class Gate:
 
 
 @dataclass
+class Band:
+    """The borderline band around the threshold: scores from ``low`` to ``high`` (both
+    included, on the probability scale) get a verdict that the data behind the threshold
+    do not settle (:func:`mlcore.calibration.threshold_band`)."""
+
+    low: float
+    high: float
+    rule: str = ""
+
+    def label(self, probability: float) -> str:
+        return "borderline" if self.low <= probability <= self.high else "clear"
+
+
+@dataclass
 class ThresholdChoice:
     """A decision threshold, the rule that chose it, and the model version it made."""
 
     threshold: float
     rule: str
     version: str
+    band: Band | None = None
 
 
 @dataclass
@@ -133,6 +148,7 @@ class ModelCard:
     network: Network = field(default_factory=Network)
     gate: Gate | None = None
     site: SiteThreshold | None = None
+    band: Band | None = None
     provenance: Provenance = field(default_factory=Provenance)
     metrics: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
@@ -149,7 +165,8 @@ class ModelCard:
 def upgrade_card(payload: Any) -> dict[str, Any]:
     """A card's JSON in the current schema. Schema 1 (no ``schema_version``) kept the
     calibration report in ``metrics`` and the layer names, gate and site threshold in an
-    untyped ``extra``; the provenance was flat.
+    untyped ``extra``; the provenance was flat. Schema 2 had no borderline ``band``: it
+    reads as None (no band known), and ``python -m mlcore.cli.band`` computes one.
     """
     if not isinstance(payload, dict):
         raise ArtifactError("the card is not a JSON object")
@@ -161,7 +178,9 @@ def upgrade_card(payload: Any) -> dict[str, Any]:
             f"field 'schema_version' is {version}: this code reads cards up to version "
             f"{SCHEMA_VERSION}; update the code to use this model"
         )
-    return _upgrade_from_1(payload) if version == 1 else dict(payload)
+    card = _upgrade_from_1(payload) if version == 1 else dict(payload)
+    card["schema_version"] = SCHEMA_VERSION
+    return card
 
 
 def _upgrade_from_1(old: dict[str, Any]) -> dict[str, Any]:
@@ -187,7 +206,6 @@ def _upgrade_from_1(old: dict[str, Any]) -> dict[str, Any]:
         if key in old
     }
     card["metrics"] = metrics
-    card["schema_version"] = SCHEMA_VERSION
     return card
 
 

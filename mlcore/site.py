@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from mlcore.artifact import ModelCard, SiteThreshold, ThresholdChoice, read_card, write_card
-from mlcore.calibration import choose_threshold
+from mlcore.calibration import borderline_band, choose_threshold
 from mlcore.errors import DatasetError, InvalidOption
 from mlcore.evaluation import labelled_probabilities
 from mlcore.metrics import binary_metrics
@@ -56,13 +56,14 @@ def set_site_threshold(
     training = (
         card.site.training
         if card.site
-        else ThresholdChoice(card.threshold, card.threshold_rule, card.version)
+        else ThresholdChoice(card.threshold, card.threshold_rule, card.version, card.band)
     )
     threshold = choose_threshold(labels, probs, target_sensitivity)
     before = binary_metrics(labels, probs, card.threshold)
     after = binary_metrics(labels, probs, threshold)
     card.site = SiteThreshold(training, data=str(folder), before=before, after=after)
     card.threshold = threshold
+    card.band = borderline_band(labels, probs, target_sensitivity, "labelled images of the site")
     card.threshold_rule = (
         f"highest threshold with sensitivity >= {target_sensitivity:.0%} on {len(labels)} "
         f"labelled images of the site ({counts[0]} normal, {counts[1]} pneumonia) in "
@@ -80,7 +81,7 @@ def reset_threshold(model_dir: Path) -> ModelCard:
     if card.site:
         training = card.site.training
         card.threshold, card.threshold_rule = training.threshold, training.rule
-        card.version = training.version
+        card.version, card.band = training.version, training.band
         card.site = None
         write_card(model_dir, card)
     return card

@@ -85,7 +85,7 @@ def test_writing_then_reading_gives_the_same_card(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"schema_version": SCHEMA_VERSION + 1}, "'schema_version' is 3: this code reads"),
+        ({"schema_version": SCHEMA_VERSION + 1}, "'schema_version' is 4: this code reads"),
         ({"schema_version": "2"}, "'schema_version' must be a positive integer"),
         ({"input_size": "large"}, "'input_size' must be a whole number, not 'large'"),
         ({"calibration": {"temperature": "hot"}}, "'calibration.temperature' must be a number"),
