@@ -72,16 +72,24 @@ def test_upload_see_result_find_filter_and_delete(browser_page, tmp_path):
     page.set_input_files("#id_image", str(xray))
     page.click("text=Analyse")
     page.wait_for_url(re.compile(r".*/scans/\d+/$"))
-    assert page.inner_text("h1") == "Pneumonia"
-    assert "probability of pneumonia" in page.inner_text(".probability")
+    assert page.inner_text("h1").startswith("Result")
+    assert "Pneumonia" in page.inner_text("#verdict")
+    assert "Score" in page.inner_text("#scale") and "cut-off" in page.inner_text("#scale")
     assert "hazy-lungs.png" in page.content()
     page.screenshot(path=SCREENSHOTS / "detail.png", full_page=True)
 
-    page.click("#show-heatmap")
+    page.click("#show-heatmap")  # first view: the server makes the map, the page overlays it
     page.wait_for_function(
-        "() => { const i = document.getElementById('scan-image');"
-        " return i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
+        "() => { const i = document.getElementById('heatmap-layer');"
+        " return !i.hidden && i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
     )
+    assert "the verdict rests on it" in page.inner_text("#heatmap-legend")
+    page.fill("#heatmap-opacity", "30")
+    assert page.eval_on_selector("#heatmap-layer", "i => i.style.opacity") == "0.3"
+    page.click("#show-original")
+    assert page.is_hidden("#heatmap-layer")
+    page.click("#show-heatmap")  # the map exists now: toggled in place, no reload
+    assert page.is_visible("#heatmap-layer")
     page.screenshot(path=SCREENSHOTS / "detail-heatmap.png", full_page=True)
 
     page.click("text=History")
