@@ -15,8 +15,8 @@ from PIL import Image
 
 from mlcore.artifact import (
     LAST_CONV_LAYER,
-    Band,
     LOGIT_LAYER,
+    Band,
     ModelCard,
     Provenance,
     model_path,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth import get_user_model
 
-from diagnosis.tests.test_browser import CHROMIUM, SCREENSHOTS, browser_page, log_in  # noqa: F401
+from diagnosis.tests.browser import CHROMIUM, SCREENSHOTS, log_in
 from mlcore.artifact import SHIPPED_MODEL_DIR
 
 pytestmark = [
