@@ -12,7 +12,8 @@ app's occlusion map and for the Grad-CAM it replaced:
 - model randomisation (Adebayo et al. 2018): every weight re-initialised; the mean rank
   correlation between each image's map and its map under the random model (near 0: the map
   depends on what the model learned);
-- the cost of one map in ms (median, after a warm-up), through the app's Predictor.
+- the cost of one map in ms (median, after a warm-up), through the app's Predictor, and
+  the share of maps the result page notes as weak or diffuse.
 """
 
 from __future__ import annotations
@@ -116,7 +117,7 @@ def run(model_dir: Path, data_dir: Path, count: int) -> list[dict]:
     predictor = Predictor(model_dir)
     card = predictor.card
     inputs = real_inputs(predictor, data_dir, count)
-    model, random_model = load_model(model_dir), None
+    model = load_model(model_dir)
     random_model = randomised(model)
     size = card.input_size
     forward, random_forward = logits_function(model, size), logits_function(random_model, size)
@@ -135,6 +136,11 @@ def run(model_dir: Path, data_dir: Path, count: int) -> list[dict]:
     ]
     rows[0]["map ms"] = median_ms(lambda: gradcam(model)(inputs[0]))
     rows[1]["map ms"] = median_ms(lambda: predictor.saliency(inputs[0], towards_pneumonia=True))
+    maps = [predictor.saliency(x, towards_pneumonia=True) for x in inputs]
+    rows[0]["share of maps noted weak / diffuse"] = "-"
+    rows[1]["share of maps noted weak / diffuse"] = (
+        f"{np.mean([m.weak for m in maps]):.2f} / {np.mean([m.diffuse for m in maps]):.2f}"
+    )
     return rows
 
 
@@ -150,7 +156,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| measure | " + " | ".join(row["method"] for row in rows) + " |")
     print("| --- |" + " --- |" * len(rows))
     for name in names:
-        print(f"| {name} | " + " | ".join(f"{row[name]:.2f}" for row in rows) + " |")
+        cells = (f"{row[name]:.2f}" if isinstance(row[name], float) else row[name] for row in rows)
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -162,13 +162,16 @@ class Predictor:
         self, array: np.ndarray, *, towards_pneumonia: bool, timeout: float | None = None
     ) -> SaliencyMap:
         """The occlusion saliency map (:func:`mlcore.saliency.occlusion_map`) of one
-        preprocessed image: one batch through the compiled forward pass."""
+        preprocessed image: one batch through the compiled forward pass; its peak in
+        calibrated logits."""
         with self._locked(timeout):
             self._load_locked()
             return occlusion_map(self._logits, array, towards_pneumonia=towards_pneumonia)
 
     def _logits(self, batch: np.ndarray) -> np.ndarray:
-        return np.asarray(self._forward(batch)[1]).reshape(-1)
+        """Calibrated logits (the score's log-odds): a map's peak reads on the score's scale."""
+        logits = np.asarray(self._forward(batch)[1]).reshape(-1)
+        return logits / self.card.calibration.temperature
 
 
 def logits_function(model, size: int) -> Forward:

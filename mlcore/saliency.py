@@ -28,7 +28,9 @@ STRIDE_FRACTION = 0.125
 BLUR_FRACTION = 0.04
 OVERLAY_ALPHA = 0.5
 COLORMAP = "jet"
-# "Weak": blurring the most important region moves the logit by less than this.
+# "Weak": blurring the most important region moves the score's log-odds (the calibrated
+# logit) by less than this: the odds change by less than a factor of 1.65. (The shipped
+# model: 0.6-1.8 on 36 test-site images, none weak.)
 WEAK_LOGIT_DROP = 0.5
 # "Diffuse": more than this fraction of the image is above half the map's peak.
 DIFFUSE_AREA = 0.4
@@ -40,8 +42,9 @@ Forward = Callable[[np.ndarray], np.ndarray]  # (N, H, W, 1) float32 -> (N,) log
 class SaliencyMap:
     """A map in 0..1 of the model's input size, and what it says about its own strength.
 
-    ``peak``: the largest mean logit drop of a pixel (logit units; 0 when no region
-    mattered); ``area``: the fraction of the image at or above half of that peak.
+    ``peak``: the largest mean logit drop of a pixel (in the units of the forward pass's
+    logits, calibrated ones in the app; 0 when no region mattered); ``area``: the fraction
+    of the image at or above half of that peak.
     """
 
     values: np.ndarray
