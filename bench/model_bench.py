@@ -1,4 +1,4 @@
-"""Model-only costs on this machine: preprocessing, forward pass, Grad-CAM, batching,
+"""Model-only costs on this machine: preprocessing, forward pass, saliency map, batching,
 and the original FastAPI demo's design (rebuilding the model on every request)."""
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import numpy as np
 
 from bench.images import full_size_xray_jpeg
 from mlcore.artifact import load_model
-from mlcore.gradcam import overlay_image
 from mlcore.imaging import decode_upload, reduced_copy, reencoded
 from mlcore.inference import Predictor
+from mlcore.saliency import grayscale_map, overlay_image
 
 DISPLAY_SIZE = 1024  # the web app's default PNEUMO_DISPLAY_SIZE
 MODEL_ONLY = "model only, whole upload: decode + resize + forward ms"
@@ -67,18 +67,21 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     figures["16 images one by one ms"] = median_ms(
         lambda: [predictor.predict_arrays([a]) for a in sixteen], 5
     )
-    predictor.heatmap(one, towards_pneumonia=True)  # builds the Grad-CAM model once
-    figures["Grad-CAM map ms"] = median_ms(
-        lambda: predictor.heatmap(one, towards_pneumonia=True), repeats
+    figures["saliency map (occlusion, one batch) ms"] = median_ms(
+        lambda: predictor.saliency(one, towards_pneumonia=True), repeats
     )
     display = reduced_copy(decode_upload(data, draft_size=size).image, DISPLAY_SIZE)
     figures["stored copies (display + thumbnail JPEG) ms"] = median_ms(
         lambda: (reencoded(display, "JPEG"), reencoded(reduced_copy(display, 160), "JPEG")),
         repeats,
     )
-    cam = predictor.heatmap(predictor.prepare(display), towards_pneumonia=True)
-    figures[f"Grad-CAM overlay PNG at {max(display.size)} px ms"] = median_ms(
-        lambda: reencoded(overlay_image(display, cam), "PNG"), repeats
+    values = predictor.saliency(predictor.prepare(display), towards_pneumonia=True).values
+    figures[f"overlay + raw map PNGs at {max(display.size)} px ms"] = median_ms(
+        lambda: (
+            reencoded(overlay_image(display, values), "PNG"),
+            reencoded(grayscale_map(values, display.size), "PNG"),
+        ),
+        repeats,
     )
     model = predictor._model
     figures["keras predict() of 1 image ms"] = median_ms(

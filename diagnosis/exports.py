@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator
 
 from django.db.models import QuerySet
 
-from diagnosis.models import Scan
+from diagnosis.models import Scan, verdict_scale
 
 EXPORT_FIELDS = (
     "id",
@@ -17,6 +17,11 @@ EXPORT_FIELDS = (
     "predicted_class",
     "pneumonia_probability",
     "threshold",
+    "score",
+    "cutoff",
+    "band",
+    "band_low",
+    "band_high",
     "model_version",
     "review_finding",
     "review_comment",
@@ -31,20 +36,18 @@ def export_rows(scans: QuerySet[Scan]) -> Iterator[dict]:
     """One plain dict per scan, streamed from the database in chunks."""
     fields = ("id", "created_at", "original_filename", "status", "predicted_class")
     review = ("review_finding", "review_comment", "reviewed_by__username", "reviewed_at")
-    values = scans.values_list(
-        *fields, "pneumonia_probability", "threshold", "model_version", *review
-    ).iterator(chunk_size=2000)
+    scale = ("pneumonia_probability", "threshold", "band_low", "band_high")
+    values = scans.values_list(*fields, *scale, "model_version", *review).iterator(chunk_size=2000)
     for row in values:
-        pk, created_at, name, status, predicted, probability, threshold, version = row[:8]
-        finding, comment, reviewer, reviewed_at = row[8:]
+        pk, created_at, name, status, predicted = row[:5]
+        verdict, version, (finding, comment, reviewer, reviewed_at) = row[5:9], row[9], row[10:]
         yield {
             "id": pk,
             "uploaded_at": created_at.isoformat(),
             "original_filename": name,
             "status": status,
             "predicted_class": predicted or None,
-            "pneumonia_probability": probability,
-            "threshold": threshold,
+            **verdict_scale(*verdict),
             "model_version": version,
             "review_finding": finding or None,
             "review_comment": comment,

@@ -23,6 +23,7 @@ from mlcore.artifact import ModelCard
 from mlcore.errors import ArtifactError
 from mlcore.inference import Predictor, drop_predictor, get_predictor
 from mlcore.metrics import performance_report
+from mlcore.saliency import DIFFUSE_AREA, WEAK_LOGIT_DROP
 
 logger = logging.getLogger(__name__)
 
@@ -32,9 +33,12 @@ NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install
 RACY_WINDOW_NS = 2_000_000_000
 
 __all__ = [
+    "DIFFUSE_AREA",
     "NO_MODEL_HELP",
+    "WEAK_LOGIT_DROP",
     "ModelCard",
     "active_model_dir",
+    "calibrated_for_site",
     "current_card",
     "current_predictor",
     "load_model_now",
@@ -95,3 +99,15 @@ def load_model_now() -> ModelCard:
     except ArtifactError as exc:
         raise ModelUnavailable(str(exc)) from exc
     return predictor.card
+
+
+def calibrated_for_site(card: ModelCard | None, version: str) -> bool:
+    """Whether the model that judged a scan (``version``) is the active one and its card
+    says its calibration was adapted to this site: only then is its score a probability
+    here. (Adapted versions record how in ``card.adaptation``; older cards have no such
+    field.)"""
+    return (
+        card is not None
+        and card.version == version
+        and getattr(card, "adaptation", None) is not None
+    )

@@ -6,6 +6,48 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from diagnosis.ml import DIFFUSE_AREA, WEAK_LOGIT_DROP
+
+BORDERLINE, CLEAR = "borderline", "clear"
+
+
+PROBABILITY_DECIMALS = 4
+
+
+def rounded_probability(probability: float) -> float:
+    return round(float(probability), PROBABILITY_DECIMALS)
+
+
+def to_score(probability: float) -> float:
+    """A probability (0..1) on the 0-100 scale of scores and cut-offs, 2 decimals."""
+    return round(probability * 100.0, 2)
+
+
+def score_band(probability: float | None, low: float | None, high: float | None) -> str | None:
+    if probability is None or low is None or high is None:
+        return None
+    return BORDERLINE if low <= probability <= high else CLEAR
+
+
+def verdict_scale(
+    probability: float | None, threshold: float, low: float | None, high: float | None
+) -> dict:
+    """A verdict's scale as exports write it (the API's VerdictSerializer has the same
+    fields): probabilities to 4 decimals, score and cut-off 0-100, the band."""
+
+    def score(value: float | None) -> float | None:
+        return None if value is None else to_score(value)
+
+    return {
+        "pneumonia_probability": None if probability is None else rounded_probability(probability),
+        "threshold": rounded_probability(threshold),
+        "score": score(probability),
+        "cutoff": to_score(threshold),
+        "band": score_band(probability, low, high),
+        "band_low": score(low),
+        "band_high": score(high),
+    }
+
 
 class Scan(models.Model):
     class PredictedClass(models.TextChoices):
@@ -26,8 +68,14 @@ class Scan(models.Model):
     # that check ownership.
     image = models.FileField(max_length=200)
     thumbnail = models.FileField(max_length=200)
-    # Grad-CAM overlay, computed on first view and then kept (blank until then).
+    # The saliency map (mlcore.saliency) as a coloured overlay and as raw 8-bit grayscale,
+    # both computed on first view of either and then kept (blank until then), with its
+    # strength: the largest logit drop (logit units) and the share of the image at or above
+    # half of it (see mlcore.saliency.SaliencyMap).
     heatmap = models.FileField(max_length=200, blank=True)
+    saliency = models.FileField(max_length=200, blank=True)
+    saliency_peak = models.FloatField(null=True, blank=True)
+    saliency_area = models.FloatField(null=True, blank=True)
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
     source_format = models.CharField(max_length=16, default="image")
@@ -40,6 +88,10 @@ class Scan(models.Model):
     predicted_class = models.CharField(max_length=16, choices=PredictedClass.choices, blank=True)
     pneumonia_probability = models.FloatField(null=True, blank=True)
     threshold = models.FloatField()
+    # The model's borderline band (mlcore.artifact.Band), on the probability scale; null
+    # when its card had none.
+    band_low = models.FloatField(null=True, blank=True)
+    band_high = models.FloatField(null=True, blank=True)
     model_version = models.CharField(max_length=64)
     inference_ms = models.FloatField(help_text="Model forward pass, milliseconds per image.")
     ood_score = models.FloatField(
@@ -94,29 +146,49 @@ class Scan(models.Model):
         return self.get_predicted_class_display() if self.is_recognised else "Not recognised"
 
     @property
-    def probability_percent(self) -> float | None:
-        if self.pneumonia_probability is None:
-            return None
-        return round(self.pneumonia_probability * 100.0, 1)
+    def score(self) -> float | None:
+        """The pneumonia probability on a 0-100 scale, as pages, exports and the API show
+        it beside the cut-off on the same scale."""
+        return None if self.pneumonia_probability is None else to_score(self.pneumonia_probability)
 
     @property
-    def probability_display(self) -> str:
-        """The probability for people: a calibrated model is never 100 % sure."""
-        percent = self.probability_percent
-        if percent is None:
-            return "\u2013"
-        if self.pneumonia_probability > 0.999:
-            return "> 99.9 %"
-        if self.pneumonia_probability < 0.001:
-            return "< 0.1 %"
-        return f"{percent} %"
+    def cutoff(self) -> float:
+        return to_score(self.threshold)
+
+    @property
+    def band(self) -> str | None:
+        """ "borderline" inside the model's band around the cut-off, else "clear"; None
+        without a verdict or a band."""
+        return score_band(self.pneumonia_probability, self.band_low, self.band_high)
+
+    @property
+    def band_low_score(self) -> float | None:
+        return None if self.band_low is None else to_score(self.band_low)
+
+    @property
+    def band_high_score(self) -> float | None:
+        return None if self.band_high is None else to_score(self.band_high)
+
+    @property
+    def is_borderline(self) -> bool:
+        return self.band == BORDERLINE
+
+    @property
+    def saliency_note(self) -> str:
+        """Why the map says little, from its statistics; empty when it is clear."""
+        if self.saliency_peak is None:
+            return ""
+        if self.saliency_peak < WEAK_LOGIT_DROP:
+            return "weak"
+        return "diffuse" if self.saliency_area > DIFFUSE_AREA else ""
 
     @property
     def is_reviewed(self) -> bool:
         return bool(self.review_finding)
 
     def stored_files(self) -> list[models.fields.files.FieldFile]:
-        return [field for field in (self.image, self.thumbnail, self.heatmap) if field]
+        files = (self.image, self.thumbnail, self.heatmap, self.saliency)
+        return [field for field in files if field]
 
 
 class ScanReview(models.Model):

@@ -16,11 +16,11 @@ SORTS = {
     "newest": ("Newest first", ("-created_at", "-id")),
     "oldest": ("Oldest first", ("created_at", "id")),
     "probability_desc": (
-        "Highest probability",
+        "Highest score",
         (F("pneumonia_probability").desc(nulls_last=True), "-id"),
     ),
     "probability_asc": (
-        "Lowest probability",
+        "Lowest score",
         (F("pneumonia_probability").asc(nulls_last=True), "-id"),
     ),
 }

@@ -31,9 +31,9 @@ from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan, ScanReview
 from diagnosis.selectors import scans_visible_to, user_can_review
 from mlcore.errors import ArtifactError, ImageError, ModelBusy
-from mlcore.gradcam import overlay_image
 from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
 from mlcore.inference import Prediction, Predictor
+from mlcore.saliency import grayscale_map, overlay_image
 
 logger = logging.getLogger(__name__)
 
@@ -203,6 +203,8 @@ def _store_scan(
         predicted_class=prediction.predicted_class or "",
         pneumonia_probability=prediction.pneumonia_probability if prediction.recognised else None,
         threshold=prediction.threshold,
+        band_low=prediction.band_low,
+        band_high=prediction.band_high,
         model_version=prediction.model_version,
         inference_ms=prediction.inference_ms,
         ood_score=prediction.ood_score,
@@ -239,36 +241,59 @@ def _save_with_files(scan: Scan, files: dict[str, bytes]) -> None:
 
 
 def scan_heatmap(*, scan: Scan) -> Scan:
-    """Compute the scan's Grad-CAM overlay on first request and keep it with the scan.
+    """Compute the scan's saliency map on first request and keep it with the scan: as a
+    coloured overlay (``heatmap``), as raw 8-bit grayscale (``saliency``) and its strength.
 
-    Computed from the stored display image, on demand: it costs about as much as a second
-    prediction, which uploads should not pay for maps nobody looks at.
+    Computed from the stored display image, on demand: uploads should not pay for maps
+    nobody looks at. A scan whose kept heatmap predates the raw map (a Grad-CAM) gets both
+    anew.
     """
-    if scan.heatmap or not scan.is_recognised:
+    if not scan.is_recognised or (scan.heatmap and scan.saliency):
         return scan
     predictor = _predictor_with_card()
     with scan.image.open("rb") as handle:
         image = decode_upload(handle.read(), limits=upload_limits()).image
     with _model_errors():
-        cam = predictor.heatmap(
+        saliency = predictor.saliency(
             predictor.prepare(image),
             towards_pneumonia=scan.is_pneumonia,
             timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
-    name = f"{scan.image.name.rsplit('_image.', 1)[0]}_heatmap.png"
-    scan.heatmap.save(name, ContentFile(reencoded(overlay_image(image, cam), "PNG")), save=False)
+    stem = scan.image.name.rsplit("_image.", 1)[0]
+    files = {
+        "heatmap": overlay_image(image, saliency.values),
+        "saliency": grayscale_map(saliency.values, image.size),
+    }
+    names = {
+        kind: default_storage.save(f"{stem}_{kind}.png", ContentFile(reencoded(picture, "PNG")))
+        for kind, picture in files.items()
+    }
+    fields = {**names, "saliency_peak": saliency.peak, "saliency_area": saliency.area}
+    return _keep_saliency(scan, fields)
+
+
+def _keep_saliency(scan: Scan, fields: dict) -> Scan:
+    """Store the new files' names on the row, unless a concurrent first view stored its
+    own meanwhile or the scan is gone: then delete ours (no file is left behind)."""
     try:
-        # Only if no concurrent first view stored one meanwhile (and the scan still exists)
-        won = Scan.objects.filter(pk=scan.pk, heatmap="").update(heatmap=scan.heatmap.name)
+        won = Scan.objects.filter(pk=scan.pk, saliency="").update(**fields)
     except BaseException:
-        default_storage.delete(scan.heatmap.name)
+        for kind in ("heatmap", "saliency"):
+            default_storage.delete(fields[kind])
         raise
     if not won:
-        default_storage.delete(scan.heatmap.name)
+        for kind in ("heatmap", "saliency"):
+            default_storage.delete(fields[kind])
         try:
             scan.refresh_from_db()
         except Scan.DoesNotExist:
             raise ScanGone("The scan was deleted.") from None
+        return scan
+    replaced = scan.heatmap.name
+    for name, value in fields.items():
+        setattr(scan, name, value)
+    if replaced:  # the Grad-CAM overlay kept before the raw map existed
+        transaction.on_commit(lambda: default_storage.delete(replaced))
     return scan
 
 
@@ -409,7 +434,8 @@ def storage_audit() -> StorageAudit:
     """Files under scans/ that no scan refers to; scans whose image or thumbnail is gone."""
     known: set[str] = set()
     audit = StorageAudit()
-    for scan_id, *names in Scan.objects.values_list("pk", "image", "thumbnail", "heatmap"):
+    files = ("image", "thumbnail", "heatmap", "saliency")
+    for scan_id, *names in Scan.objects.values_list("pk", *files):
         known.update(name for name in names if name)
         missing = [name for name in names[:2] if not default_storage.exists(name)]
         if missing:

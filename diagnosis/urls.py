@@ -11,11 +11,12 @@ urlpatterns = [
     path("scans/export.csv", views.scan_export_csv, name="scan-export"),
     path("scans/<int:pk>/delete/", views.scan_delete_view, name="scan-delete"),
     path("scans/<int:pk>/review/", views.scan_review_view, name="scan-review"),
+    path("scans/<int:pk>/report/", views.scan_report, name="scan-report"),
     path("model/", views.model_card, name="model-card"),
     path("model/site/", views.model_site, name="model-site"),
     re_path(r"^model/(?P<name>[a-z_]+)\.png$", views.model_plot, name="model-plot"),
     re_path(
-        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail|heatmap)$",
+        r"^scans/(?P<pk>[0-9]+)/(?P<kind>image|thumbnail|heatmap|saliency)$",
         views.scan_file,
         name="scan-file",
     ),

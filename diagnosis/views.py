@@ -22,9 +22,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from diagnosis.errors import ModelUnavailable, UploadRejected, http_status
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.forms import HistoryFilterForm, ScanUploadForm
-from diagnosis.ml import current_card, current_predictor, load_model_now
-from diagnosis.model_card import PLOT_NAMES, card_summary
-from diagnosis.responses import stored_file_response
+from diagnosis.ml import calibrated_for_site, current_card, current_predictor, load_model_now
+from diagnosis.model_card import PLOT_LABELS, card_summary
+from diagnosis.models import Scan
+from diagnosis.responses import MAP_KINDS, stored_file_response
 from diagnosis.selectors import (
     ScanFilters,
     scan_list,
@@ -107,12 +108,36 @@ def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
+def _result_context(scan: Scan) -> dict:
+    """What the result and report pages say about a scan's verdict and its scale."""
+    card = current_card()
+    return {
+        "scan": scan,
+        "score_is_probability": calibrated_for_site(card, scan.model_version),
+        "calibration": card.calibration if card else None,
+    }
+
+
+def _with_saliency(scan: Scan) -> Scan:
+    """The scan with its saliency map made (under a second); without a model the page
+    still shows, and the map's own URL answers 503 saying why."""
+    try:
+        return scan_heatmap(scan=scan)  # ScanGone: diagnosis.errors' middleware, a 404
+    except ModelUnavailable:
+        return scan
+
+
 @require_GET
 def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    # Without JavaScript the toggle is two links: ?view=heatmap makes and shows the map.
+    show_heatmap = request.GET.get("view") == "heatmap" and scan.is_recognised
+    if show_heatmap:
+        scan = _with_saliency(scan)
     can_review = user_can_review(request.user)
     context = {
-        "scan": scan,
+        **_result_context(scan),
+        "show_heatmap": show_heatmap,
         "can_review": can_review,
         "next_unreviewed": scan_next_unreviewed(request.user, scan) if can_review else None,
         # The model's verdict first: confirming it is the common case.
@@ -125,6 +150,16 @@ def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     }
     return render(request, "diagnosis/detail.html", context)
+
+
+@require_GET
+def scan_report(request: HttpRequest, pk: int) -> HttpResponse:
+    """One scan on one printable page: image and heatmap, verdict, review, disclaimer."""
+    scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    if scan.is_recognised:
+        scan = _with_saliency(scan)
+    context = {**_result_context(scan), "printed_at": timezone.now()}
+    return render(request, "diagnosis/report.html", context)
 
 
 @require_POST
@@ -161,7 +196,7 @@ def scan_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     """A stored image, only for who may see the scan (never a public media URL)."""
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
-    if kind == "heatmap":
+    if kind in MAP_KINDS:
         if not scan.is_recognised:
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
         scan = scan_heatmap(scan=scan)  # its errors: diagnosis.errors.ApplicationErrorMiddleware
@@ -171,9 +206,11 @@ def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 @require_GET
 def model_card(request: HttpRequest) -> HttpResponse:
     summary = card_summary(current_card())
-    plots = [
-        name for name in PLOT_NAMES if (current_predictor().model_dir / f"{name}.png").is_file()
-    ]
+    plots = {
+        name: label
+        for name, label in PLOT_LABELS.items()
+        if (current_predictor().model_dir / f"{name}.png").is_file()
+    }
     return render(request, "diagnosis/model_card.html", {"summary": summary, "plot_names": plots})
 
 
@@ -187,7 +224,7 @@ def model_site(request: HttpRequest) -> HttpResponse:
 @require_GET
 def model_plot(request: HttpRequest, name: str) -> FileResponse:
     path = current_predictor().model_dir / f"{name}.png"
-    if name not in PLOT_NAMES or current_card() is None or not path.is_file():
+    if name not in PLOT_LABELS or current_card() is None or not path.is_file():
         raise Http404("No such plot for the active model.")
     return FileResponse(path.open("rb"), content_type="image/png")
 

@@ -35,7 +35,7 @@ from mlcore.artifact import (
     read_card,
     write_card,
 )
-from mlcore.calibration import choose_threshold
+from mlcore.calibration import borderline_band, choose_threshold
 from mlcore.errors import DatasetError, InvalidOption, OutOfTime
 from mlcore.guardrail import INSTALL_RULE, figures, guardrail_failures
 from mlcore.inference import Predictor
@@ -188,10 +188,14 @@ def adapt_scored(
         after = figures(site.labels, probabilities >= thresholds, probabilities, probabilities)
         threshold = choose_threshold(site.labels, probabilities, options.threshold_target)
         new_head, hyperparameters = None, {}
+        band_scores = (site.labels, probabilities)
     else:
-        after, new_head, threshold, hyperparameters = _fit_head(data, probabilities, options, clock)
+        after, new_head, choice, hyperparameters = _fit_head(data, probabilities, options, clock)
+        threshold, band_scores = choice.threshold, (choice.labels, choice.probabilities)
     failures = guardrail_failures(before, after, options.target_sensitivity)
     card = _site_card(active, site, data, options, before, after, threshold, failures)
+    # The borderline band, by the training's rule, on the scores that chose the threshold.
+    card.band = borderline_band(*band_scores, options.threshold_target, "site images")
     card.adaptation.hyperparameters = hyperparameters
     clock.step("candidate ready" + "".join(f"; {failure}" for failure in failures))
     return Candidate(card, new_head, model_dir, failures)
@@ -225,7 +229,7 @@ def _fit_head(data: head.HeadData, active: np.ndarray, options: Options, clock: 
         "cross_validated_auc": choice.auc,
         "platt": {"slope": choice.slope, "offset": choice.offset},
     }
-    return after, final, choice.threshold, hyperparameters
+    return after, final, choice, hyperparameters
 
 
 def _site_card(

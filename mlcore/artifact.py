@@ -90,12 +90,27 @@ class Gate:
 
 
 @dataclass
+class Band:
+    """The borderline band around the threshold: scores from ``low`` to ``high`` (both
+    included, on the probability scale) get a verdict that the data behind the threshold
+    do not settle (:func:`mlcore.calibration.threshold_band`)."""
+
+    low: float
+    high: float
+    rule: str = ""
+
+    def label(self, probability: float) -> str:
+        return "borderline" if self.low <= probability <= self.high else "clear"
+
+
+@dataclass
 class ThresholdChoice:
     """A decision threshold, the rule that chose it, and the model version it made."""
 
     threshold: float
     rule: str
     version: str
+    band: Band | None = None
 
 
 @dataclass
@@ -159,6 +174,7 @@ class ModelCard:
     gate: Gate | None = None
     site: SiteThreshold | None = None  # schema 2's in-place site threshold (read only)
     adaptation: Adaptation | None = None
+    band: Band | None = None
     provenance: Provenance = field(default_factory=Provenance)
     metrics: dict[str, Any] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
@@ -176,7 +192,8 @@ def upgrade_card(payload: Any) -> dict[str, Any]:
     """A card's JSON in the current schema. Schema 1 (no ``schema_version``) kept the
     calibration report in ``metrics`` and the layer names, gate and site threshold in an
     untyped ``extra``; the provenance was flat. Schema 2 had no ``adaptation`` (a site
-    version's record), which schema 3 added: such a card reads as made by training.
+    version's record) and no borderline ``band``, which schema 3 added: such a card reads
+    as made by training, with no band known (``python -m mlcore.cli.band`` computes one).
     """
     if not isinstance(payload, dict):
         raise ArtifactError("the card is not a JSON object")

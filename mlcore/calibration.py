@@ -12,6 +12,7 @@ import logging
 
 import numpy as np
 
+from mlcore.artifact import Band
 from mlcore.metrics import sigmoid
 
 logger = logging.getLogger(__name__)
@@ -85,3 +86,48 @@ def expected_calibration_error(
         if members.any():
             error += members.mean() * abs(probabilities[members].mean() - labels[members].mean())
     return float(error)
+
+
+BAND_RESAMPLES = 1000
+BAND_LEVEL = 0.95
+
+
+def threshold_band(
+    labels: np.ndarray,
+    probs: np.ndarray,
+    target_sensitivity: float,
+    *,
+    resamples: int = BAND_RESAMPLES,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """The borderline band: the central 95% of the thresholds :func:`choose_threshold`
+    picks on bootstrap resamples of these labelled scores.
+
+    A score inside it could land on either side of a cut-off chosen by the same rule on
+    another sample of the same size: the verdict is not settled by the data behind it.
+    Always contains the threshold chosen on all the scores.
+    """
+    labels, probs = np.asarray(labels), np.asarray(probs)
+    rng = np.random.default_rng(seed)
+    chosen = [
+        choose_threshold(labels[pick], probs[pick], target_sensitivity)
+        for pick in (rng.integers(0, len(labels), len(labels)) for _ in range(resamples))
+    ]
+    tail = (1.0 - BAND_LEVEL) / 2 * 100
+    low, high = np.percentile(chosen, [tail, 100 - tail])
+    threshold = choose_threshold(labels, probs, target_sensitivity)
+    return float(min(low, threshold)), float(max(high, threshold))
+
+
+def borderline_band(
+    labels: np.ndarray, probs: np.ndarray, target_sensitivity: float, where: str
+) -> Band:
+    """:func:`threshold_band` of labelled scores, with its rule in words (``where``: whose
+    images they are, e.g. "validation images")."""
+    low, high = threshold_band(labels, probs, target_sensitivity)
+    rule = (
+        f"central {BAND_LEVEL:.0%} of the thresholds that the rule (highest with "
+        f"sensitivity >= {target_sensitivity:.0%}) picks on {BAND_RESAMPLES} bootstrap "
+        f"resamples of {len(labels)} {where}"
+    )
+    return Band(low, high, rule)

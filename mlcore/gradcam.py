@@ -3,18 +3,18 @@
 Selvaraju et al. 2017: the gradient of the logit with respect to the last convolutional
 feature map, averaged per channel, weights that map's channels; the ReLU of the sum,
 upsampled to the image, is the heatmap.
+
+The app's heatmap is no longer this (mlcore.saliency: on the shipped networks' 3x3 feature
+maps Grad-CAM draws the same blob on every image); ``python -m bench.saliency`` keeps it
+as the baseline its figures are compared with.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 
 import numpy as np
 from PIL import Image
-
-OVERLAY_ALPHA = 0.5
-COLORMAP = "jet"
 
 
 def gradcam_model(model, layer_names: str | Sequence[str]):
@@ -77,23 +77,3 @@ def class_activation_map(
     top, left = (height - inner_h) // 2, (width - inner_w) // 2
     full[top : top + inner_h, left : left + inner_w] = cam
     return full
-
-
-def overlay_image(
-    image: Image.Image, cam: np.ndarray, *, alpha: float = OVERLAY_ALPHA
-) -> Image.Image:
-    """The map in colour over the grayscale X-ray, as an RGB image of the image's size."""
-    heat = Image.fromarray((cam * 255).astype(np.uint8)).resize(
-        image.size, Image.Resampling.BILINEAR
-    )
-    heat.putpalette(_palette())
-    return Image.blend(image.convert("RGB"), heat.convert("RGB"), alpha)
-
-
-@functools.cache
-def _palette() -> list[int]:
-    """The colour map as a 256-entry palette: colouring becomes a table lookup."""
-    from matplotlib import colormaps
-
-    colours = colormaps[COLORMAP](np.linspace(0.0, 1.0, 256))[:, :3]
-    return (colours * 255).round().astype(np.uint8).ravel().tolist()

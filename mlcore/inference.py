@@ -22,9 +22,9 @@ from PIL import Image
 from mlcore.artifact import ModelCard, load_model, read_card
 from mlcore.errors import ArtifactError, ModelBusy
 from mlcore.gate import FeatureGaussian
-from mlcore.gradcam import class_activation_map, gradcam_model
 from mlcore.imaging import to_model_input
 from mlcore.model import features_and_logits_model
+from mlcore.saliency import Forward, SaliencyMap, occlusion_map
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,9 @@ class Prediction:
     inference_ms: float
     recognised: bool = True
     ood_score: float | None = None
+    # The card's borderline band around the threshold (None: the card has none).
+    band_low: float | None = None
+    band_high: float | None = None
 
 
 class Predictor:
@@ -60,7 +63,6 @@ class Predictor:
         self._model = None
         self._forward = None  # compiled: batch -> (pooled features, logits)
         self._gate: FeatureGaussian | None = None
-        self._gradcam = None
         self._card: ModelCard | None = None
 
     @property
@@ -149,6 +151,8 @@ class Predictor:
                     inference_ms=elapsed_ms / len(arrays),
                     recognised=recognised,
                     ood_score=distance,
+                    band_low=card.band.low if card.band else None,
+                    band_high=card.band.high if card.band else None,
                 )
             )
         return predictions
@@ -168,21 +172,31 @@ class Predictor:
                 logits.append(np.asarray(raw, dtype=np.float64).reshape(-1))
         return np.concatenate(features), np.concatenate(logits)
 
-    def heatmap(
+    def saliency(
         self, array: np.ndarray, *, towards_pneumonia: bool, timeout: float | None = None
-    ) -> np.ndarray:
-        """Grad-CAM map (H, W) in 0..1 for one preprocessed image."""
-        network = self.card.network
+    ) -> SaliencyMap:
+        """The occlusion saliency map (:func:`mlcore.saliency.occlusion_map`) of one
+        preprocessed image: one batch through the compiled forward pass; its peak in
+        calibrated logits."""
         with self._locked(timeout):
             self._load_locked()
-            if self._gradcam is None:
-                self._gradcam = gradcam_model(self._model, network.last_conv_layers)
-            return class_activation_map(
-                self._gradcam,
-                array,
-                towards_pneumonia=towards_pneumonia,
-                center_crop=network.center_crop,
-            )
+            return occlusion_map(self._logits, array, towards_pneumonia=towards_pneumonia)
+
+    def _logits(self, batch: np.ndarray) -> np.ndarray:
+        """Calibrated logits (the score's log-odds): a map's peak reads on the score's scale."""
+        logits = np.asarray(self._forward(batch)[1]).reshape(-1)
+        return logits / self.card.calibration.temperature
+
+
+def logits_function(model, size: int) -> Forward:
+    """A compiled forward pass of ``model`` (batch -> logits), as the predictor runs it."""
+    import tensorflow as tf
+
+    compiled = tf.function(
+        lambda batch: model(batch, training=False),
+        input_signature=[tf.TensorSpec([None, size, size, 1], tf.float32)],
+    )
+    return lambda batch: np.asarray(compiled(batch)).reshape(-1)
 
 
 _predictors: dict[Path, Predictor] = {}

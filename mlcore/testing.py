@@ -16,6 +16,7 @@ from PIL import Image
 from mlcore.artifact import (
     LAST_CONV_LAYER,
     LOGIT_LAYER,
+    Band,
     ModelCard,
     Provenance,
     model_path,
@@ -26,6 +27,7 @@ from mlcore.imaging import to_model_input
 from mlcore.synthetic import not_xray_images, xray_array
 
 __all__ = [  # the generators are re-exported: tests import everything from here
+    "TINY_BAND",
     "TINY_SIZE",
     "TINY_VERSION",
     "build_tiny_artifact",
@@ -56,6 +58,7 @@ def xray_jpeg(size: int = 96, *, opaque: bool = False, seed: int = 0) -> bytes:
 
 TINY_SIZE = 32
 TINY_VERSION = "tiny-test-1"
+TINY_BAND = (0.4, 0.6)
 TINY_METRICS = {
     "n": 4,
     "accuracy": 1.0,
@@ -111,6 +114,7 @@ def build_tiny_artifact(model_dir: Path) -> Path:
             input_size=TINY_SIZE,
             threshold=0.5,
             threshold_rule="fixed at 0.5 for tests",
+            band=Band(TINY_BAND[0], TINY_BAND[1], "fixed around 0.5 for tests"),
             provenance=Provenance(backbone="tiny-test", parameters=model.count_params()),
             metrics={"val": TINY_METRICS},
         ),

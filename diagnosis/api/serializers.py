@@ -2,7 +2,53 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from diagnosis.models import Scan
+from diagnosis.ml import calibrated_for_site, current_card
+from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
+
+BAND_CHOICES = [(CLEAR, "clear"), (BORDERLINE, "borderline")]
+
+
+class ProbabilityField(serializers.FloatField):
+    """A probability (0..1), rounded to 4 decimals."""
+
+    def to_representation(self, value: float) -> float:
+        return rounded_probability(value)
+
+
+class VerdictSerializer(serializers.Serializer):
+    """The verdict and its scale: the same fields in scans, exports and the legacy endpoint."""
+
+    predicted_class = serializers.SerializerMethodField()
+    pneumonia_probability = ProbabilityField(
+        allow_null=True, help_text="0..1, 4 decimals; a probability only where "
+        "`score_is_probability` is true (calibration fitted on this site)",
+    )  # fmt: skip
+    threshold = ProbabilityField(help_text="The cut-off on the same 0..1 scale, 4 decimals.")
+    score = serializers.FloatField(
+        allow_null=True, help_text="pneumonia_probability on a 0-100 scale (2 decimals)"
+    )
+    cutoff = serializers.FloatField(
+        help_text="threshold on the same 0-100 scale: pneumonia at or above it"
+    )
+    band = serializers.ChoiceField(
+        choices=BAND_CHOICES,
+        allow_null=True,
+        help_text="borderline: the score lies in the model's band around the cut-off, chosen "
+        "on validation (see the model card); null without a verdict or a band",
+    )
+    band_low = serializers.FloatField(
+        source="band_low_score", allow_null=True, help_text="the band's lower end, 0-100"
+    )
+    band_high = serializers.FloatField(
+        source="band_high_score", allow_null=True, help_text="the band's upper end, 0-100"
+    )
+
+    @extend_schema_field(
+        serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
+    )
+    def get_predicted_class(self, scan: Scan) -> str | None:
+        """None when the image was not recognised as a chest X-ray."""
+        return scan.predicted_class or None
 
 
 class ReviewSerializer(serializers.Serializer):
@@ -24,10 +70,14 @@ class ReviewInputSerializer(serializers.Serializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class ScanSerializer(serializers.ModelSerializer):
+VERDICT_FIELDS = list(VerdictSerializer._declared_fields)
+
+
+class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:scan-detail")
+    score_is_probability = serializers.SerializerMethodField()
+    saliency_url = serializers.SerializerMethodField()
     owner = serializers.CharField(source="owner.get_username", read_only=True)
-    predicted_class = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     heatmap_url = serializers.SerializerMethodField()
@@ -39,9 +89,8 @@ class ScanSerializer(serializers.ModelSerializer):
             "id",
             "url",
             "status",
-            "predicted_class",
-            "pneumonia_probability",
-            "threshold",
+            *VERDICT_FIELDS,
+            "score_is_probability",
             "model_version",
             "created_at",
             "original_filename",
@@ -49,6 +98,7 @@ class ScanSerializer(serializers.ModelSerializer):
             "image_url",
             "thumbnail_url",
             "heatmap_url",
+            "saliency_url",
             "image_width",
             "image_height",
             "source_format",
@@ -64,13 +114,6 @@ class ScanSerializer(serializers.ModelSerializer):
         path = reverse(f"api:scan-{kind}", args=[scan.pk])
         return self.context["request"].build_absolute_uri(path)
 
-    @extend_schema_field(
-        serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
-    )
-    def get_predicted_class(self, scan: Scan) -> str | None:
-        """None when the image was not recognised as a chest X-ray."""
-        return scan.predicted_class or None
-
     @extend_schema_field(serializers.URLField())
     def get_image_url(self, scan: Scan) -> str:
         return self._file_url(scan, "image")
@@ -83,6 +126,15 @@ class ScanSerializer(serializers.ModelSerializer):
     def get_heatmap_url(self, scan: Scan) -> str | None:
         """Computed on first request; None when the image was not recognised."""
         return self._file_url(scan, "heatmap") if scan.is_recognised else None
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_saliency_url(self, scan: Scan) -> str | None:
+        """The raw map as 8-bit grayscale PNG; None when the image was not recognised."""
+        return self._file_url(scan, "saliency") if scan.is_recognised else None
+
+    def get_score_is_probability(self, scan: Scan) -> bool:
+        """True only when the model that judged the scan is calibrated for this site."""
+        return calibrated_for_site(current_card(), scan.model_version)
 
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, scan: Scan) -> dict | None:
@@ -112,14 +164,13 @@ class BatchResultSerializer(serializers.Serializer):
     rejected = RejectedFileSerializer(many=True)
 
 
-class ExportRowSerializer(serializers.Serializer):
+class ExportRowSerializer(VerdictSerializer):
+    """Documents the export's rows (diagnosis.exports writes them)."""
+
     id = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
     original_filename = serializers.CharField()
     status = serializers.ChoiceField(choices=Scan.Status.choices)
-    predicted_class = serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
-    pneumonia_probability = serializers.FloatField(allow_null=True)
-    threshold = serializers.FloatField()
     model_version = serializers.CharField()
     review_finding = serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
     review_comment = serializers.CharField()
@@ -131,17 +182,10 @@ class LegacyPredictUploadSerializer(serializers.Serializer):
     image_file = serializers.FileField(help_text="A chest X-ray: JPEG, PNG or DICOM.")
 
 
-class LegacyPredictionSerializer(serializers.Serializer):
-    predicted_class = serializers.ChoiceField(choices=Scan.PredictedClass.choices, allow_null=True)
-    pneumonia_probability = serializers.FloatField(min_value=0.0, max_value=1.0, allow_null=True)
-    id = serializers.IntegerField(help_text="The scan recorded in the caller's history.")
+class LegacyPredictionSerializer(VerdictSerializer):
+    """The original service's answer, plus the cut-off and band on the same scale."""
 
-    def to_representation(self, scan: Scan) -> dict:
-        return {
-            "predicted_class": scan.predicted_class or None,
-            "pneumonia_probability": scan.pneumonia_probability,
-            "id": scan.pk,
-        }
+    id = serializers.IntegerField(help_text="The scan recorded in the caller's history.")
 
 
 class ErrorSerializer(serializers.Serializer):

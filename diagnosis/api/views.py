@@ -211,16 +211,33 @@ class ScanViewSet(
     def thumbnail(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "thumbnail")
 
+    def _map_response(self, kind: str) -> FileResponse:
+        scan = self.get_object()  # 404 for a scan the caller cannot see
+        if not scan.is_recognised:
+            raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
+        return stored_file_response(scan_heatmap(scan=scan), kind)
+
     @extend_schema(
         responses={**OVERLAY, 503: ErrorSerializer},
-        description="The Grad-CAM overlay (computed on the first request, then kept).",
+        description="The saliency map in colour over the X-ray (RGB PNG at the stored image's "
+        "size; red: what the verdict rests on). Computed on the first request of it or of "
+        "`saliency/`, then kept. 404 for an image not recognised as a chest X-ray.",
     )
     @action(detail=True, methods=["get"])
     def heatmap(self, request: Request, pk: str) -> FileResponse:
-        scan = self.get_object()
-        if not scan.is_recognised:
-            raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
-        return stored_file_response(scan_heatmap(scan=scan), "heatmap")
+        return self._map_response("heatmap")
+
+    @extend_schema(
+        responses={**OVERLAY, 503: ErrorSerializer},
+        description="The raw saliency map behind the heatmap, for research: an 8-bit "
+        "grayscale PNG at the stored image's size, 255 = most important (the largest "
+        "drop of the verdict's logit when that region is blurred), 0 = no effect. "
+        "Computed on the first request of it or of `heatmap/`, then kept; 404 for an "
+        "image not recognised as a chest X-ray or a scan the caller cannot see.",
+    )
+    @action(detail=True, methods=["get"])
+    def saliency(self, request: Request, pk: str) -> FileResponse:
+        return self._map_response("saliency")
 
 
 class TokenView(ObtainAuthToken):

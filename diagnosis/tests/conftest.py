@@ -1,4 +1,5 @@
-"""Fixtures: users alice and bob (and a staff user), clients, a tiny trained model."""
+"""Fixtures: users alice and bob (and a staff user), clients, a tiny trained model, and a
+browser page on the live server (Playwright driving Debian's Chromium)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from django.test import Client
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from bench.screenshots import CHROMIUM_ARGS
 from diagnosis.models import Scan
+from diagnosis.tests.browser import CHROMIUM, SCREENSHOTS
 from mlcore.inference import forget_predictors
 from mlcore.testing import build_tiny_artifact, xray_png
 
@@ -118,3 +121,27 @@ def make_row(db):
         )
 
     return make
+
+
+@pytest.fixture
+def browser_page(live_server, model, transactional_db):
+    from playwright.sync_api import sync_playwright
+
+    get_user_model().objects.create_user("alice", password="alice-password-1")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+        )
+        page = browser.new_page(viewport={"width": 1200, "height": 900})
+        page.set_default_timeout(20_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.on(
+            "console",
+            lambda message: errors.append(message.text) if message.type == "error" else None,
+        )
+        yield page, live_server.url, errors
+        browser.close()

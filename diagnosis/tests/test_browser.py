@@ -6,60 +6,20 @@ Screenshots of every page land in $PNEUMO_SCREENSHOT_DIR (default test-artifacts
 from __future__ import annotations
 
 import base64
-import os
 import re
-from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
 
-from bench.screenshots import CHROMIUM_ARGS
 from diagnosis.models import Scan
+from diagnosis.tests.browser import CHROMIUM, SCREENSHOTS, log_in
 from mlcore.testing import xray_png
-
-CHROMIUM = Path(os.environ.get("PNEUMO_CHROMIUM", "/usr/bin/chromium"))
-SCREENSHOTS = Path(os.environ.get("PNEUMO_SCREENSHOT_DIR", "test-artifacts/screenshots"))
-# The browser runs an event loop in this thread; the ORM calls below are plain test code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.slow,
     pytest.mark.skipif(not CHROMIUM.exists(), reason=f"no Chromium at {CHROMIUM}"),
 ]
-
-
-@pytest.fixture
-def browser_page(live_server, model, transactional_db):
-    from playwright.sync_api import sync_playwright
-
-    get_user_model().objects.create_user("alice", password="alice-password-1")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-        )
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
-        page.set_default_timeout(20_000)
-        errors: list[str] = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        page.on(
-            "console",
-            lambda message: errors.append(message.text) if message.type == "error" else None,
-        )
-        yield page, live_server.url, errors
-        browser.close()
-
-
-def log_in(page, base: str) -> None:
-    page.goto(base + "/")
-    assert "/accounts/login/" in page.url
-    page.fill("#id_username", "alice")
-    page.fill("#id_password", "alice-password-1")
-    page.click("button[type=submit]")
-    page.wait_for_url(base + "/")
 
 
 def test_upload_see_result_find_filter_and_delete(browser_page, tmp_path):
@@ -72,16 +32,24 @@ def test_upload_see_result_find_filter_and_delete(browser_page, tmp_path):
     page.set_input_files("#id_image", str(xray))
     page.click("text=Analyse")
     page.wait_for_url(re.compile(r".*/scans/\d+/$"))
-    assert page.inner_text("h1") == "Pneumonia"
-    assert "probability of pneumonia" in page.inner_text(".probability")
+    assert page.inner_text("h1").startswith("Result")
+    assert "Pneumonia" in page.inner_text("#verdict")
+    assert "Score" in page.inner_text("#scale") and "cut-off" in page.inner_text("#scale")
     assert "hazy-lungs.png" in page.content()
     page.screenshot(path=SCREENSHOTS / "detail.png", full_page=True)
 
-    page.click("#show-heatmap")
+    page.click("#show-heatmap")  # first view: the server makes the map, the page overlays it
     page.wait_for_function(
-        "() => { const i = document.getElementById('scan-image');"
-        " return i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
+        "() => { const i = document.getElementById('heatmap-layer');"
+        " return !i.hidden && i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
     )
+    assert "the verdict rests on it" in page.inner_text("#heatmap-legend")
+    page.fill("#heatmap-opacity", "30")
+    assert page.eval_on_selector("#heatmap-layer", "i => i.style.opacity") == "0.3"
+    page.click("#show-original")
+    assert page.is_hidden("#heatmap-layer")
+    page.click("#show-heatmap")  # the map exists now: toggled in place, no reload
+    assert page.is_visible("#heatmap-layer")
     page.screenshot(path=SCREENSHOTS / "detail-heatmap.png", full_page=True)
 
     page.click("text=History")

@@ -60,7 +60,7 @@ def test_deleting_a_scan_removes_its_heatmap(
 
     scan = make_scan(alice)
     alice_client.get(reverse("diagnosis:scan-file", kwargs={"pk": scan.pk, "kind": "heatmap"}))
-    assert len(stored_files(settings.MEDIA_ROOT)) == 3
+    assert len(stored_files(settings.MEDIA_ROOT)) == 4  # image, thumbnail, heatmap, raw map
 
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(reverse("diagnosis:scan-delete", args=[scan.pk]))

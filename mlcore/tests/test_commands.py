@@ -66,6 +66,8 @@ def test_set_site_threshold_then_reset(artifact, tmp_path, capsys, settings, ver
     assert name == training.version + "+site.1"
     card = read_card(versions_folder / name)
     assert card.adaptation.kind == "threshold" and "sensitivity >= 90.0%" in card.threshold_rule
+    assert card.band.low <= card.threshold <= card.band.high  # its own band, by the same rule
+    assert "site images" in card.band.rule and card.band != training.band
     assert (versions_folder / "ACTIVE").read_text().strip() == name
 
     call_command("set_site_threshold", reset=True)

@@ -20,6 +20,7 @@ import numpy as np
 from mlcore import plots
 from mlcore.artifact import (
     MODEL_FILENAME,
+    Band,
     Calibration,
     ModelCard,
     Network,
@@ -28,7 +29,12 @@ from mlcore.artifact import (
     install,
     write_card,
 )
-from mlcore.calibration import choose_threshold, expected_calibration_error, fit_platt
+from mlcore.calibration import (
+    borderline_band,
+    choose_threshold,
+    expected_calibration_error,
+    fit_platt,
+)
 from mlcore.dataset import (
     Splits,
     default_data_dir,
@@ -64,6 +70,7 @@ class Evaluation:
 
     threshold: float
     metrics: dict[str, Any]
+    band: Band | None = None
     ece_test: float | None = None
     curves: dict[str, Arrays] = field(default_factory=dict)
     reliability: dict[str, np.ndarray] = field(default_factory=dict)
@@ -123,6 +130,7 @@ def evaluate(
     result = Evaluation(
         threshold,
         {},
+        band=borderline_band(data.val[1], val_probs, target_sensitivity, "validation images"),
         curves={"validation": (data.val[1], val_probs)},
         reliability={"val, raw": raw, "val, calibrated": val_probs},
     )
@@ -166,6 +174,7 @@ def write_artifact(
             f"highest threshold with validation sensitivity >= {config.target_sensitivity:.0%}"
         ),
         equalize=config.equalize,
+        band=evaluation.band,
         calibration=replace(calibration, ece_test=evaluation.ece_test),
         network=Network(last_conv_layers=fitted.last_conv_layers, center_crop=config.crop),
         provenance=Provenance(

@@ -1,26 +1,45 @@
-// Toggle the detail page's image between the X-ray and its heatmap. The heatmap is
-// computed by the server on its first request, so it loads only when asked for.
+// The detail page's original/heatmap toggle. Without JavaScript the two links reload the
+// page (?view=heatmap makes and shows the map). With it, once the map exists, the heatmap
+// is laid over the X-ray in place, with an opacity slider; the first view of a map still
+// follows the link, so the page can say whether the map is weak or diffuse.
 (function () {
   "use strict";
   var image = document.getElementById("scan-image");
+  var layer = document.getElementById("heatmap-layer");
   var original = document.getElementById("show-original");
   var heatmap = document.getElementById("show-heatmap");
+  var controls = document.getElementById("heatmap-controls");
+  var opacity = document.getElementById("heatmap-opacity");
   var status = document.getElementById("heatmap-status");
-  if (!image || !original || !heatmap) { return; }
-  function show(which) {
-    var wantHeatmap = which === heatmap;
-    if (wantHeatmap && image.src.indexOf(image.dataset.heatmap) === -1) {
-      status.textContent = "Computing heatmap\u2026";
-    }
-    image.src = wantHeatmap ? image.dataset.heatmap : image.dataset.original;
-    [original, heatmap].forEach(function (button) {
-      var active = button === which;
-      button.classList.toggle("active", active);
-      button.setAttribute("aria-pressed", active ? "true" : "false");
+  if (!image || !layer || !original || !heatmap) { return; }
+
+  function setActive(which) {
+    [original, heatmap].forEach(function (link) {
+      var active = link === which;
+      link.classList.toggle("active", active);
+      if (active) { link.setAttribute("aria-current", "true"); } else { link.removeAttribute("aria-current"); }
     });
   }
-  image.addEventListener("load", function () { status.textContent = ""; });
-  image.addEventListener("error", function () { status.textContent = "The heatmap could not be made."; });
-  original.addEventListener("click", function () { show(original); });
-  heatmap.addEventListener("click", function () { show(heatmap); });
+  function show(wantHeatmap) {
+    image.src = image.dataset.original;
+    if (wantHeatmap && !layer.getAttribute("src")) {
+      status.textContent = "Loading heatmap\u2026";
+      layer.src = image.dataset.heatmap;
+    }
+    layer.hidden = !wantHeatmap;
+    controls.hidden = !wantHeatmap;
+    setActive(wantHeatmap ? heatmap : original);
+  }
+
+  document.getElementById("opacity-control").hidden = false;
+  layer.addEventListener("load", function () { status.textContent = ""; });
+  layer.addEventListener("error", function () { status.textContent = "The heatmap could not be made."; });
+  opacity.addEventListener("input", function () { layer.style.opacity = String(opacity.value / 100); });
+  original.addEventListener("click", function (event) { event.preventDefault(); show(false); });
+  heatmap.addEventListener("click", function (event) {
+    if (heatmap.dataset.ready !== "1") { return; }  // first view: the server makes the map
+    event.preventDefault();
+    show(true);
+  });
+  if (!controls.hidden) { show(true); }  // opened as ?view=heatmap: overlay it, slider on
 }());
