@@ -115,6 +115,16 @@ class Scan(models.Model):
         related_name="reviewed_scans",
     )
     reviewed_at = models.DateTimeField(null=True, blank=True)
+    # A reviewer asked for the model's verdict on an image the gate did not recognise
+    # (services.scan_override_gate): the verdict is then marked as given despite the gate.
+    gate_overridden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="gate_overrides",
+    )
+    gate_overridden_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         permissions = [("review_scan", "Can record the confirmed finding of a scan")]
@@ -181,6 +191,10 @@ class Scan(models.Model):
         if self.saliency_peak < WEAK_LOGIT_DROP:
             return "weak"
         return "diffuse" if self.saliency_area > DIFFUSE_AREA else ""
+
+    @property
+    def is_gate_overridden(self) -> bool:
+        return self.gate_overridden_at is not None
 
     @property
     def is_reviewed(self) -> bool:

@@ -339,6 +339,42 @@ def scan_review(*, scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
     return _record_review(scan, reviewer, finding, comment)
 
 
+def scan_override_gate(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
+    """Give ``scan`` the model's verdict although the gate did not recognise it as a chest
+    X-ray: a reviewer's call, recorded with the verdict (who, when). The active model scores
+    the stored image; its score, cut-off and version replace the upload's."""
+    _check_reviewer(reviewer, scan)
+    if scan.is_recognised:
+        raise ReviewRejected("This scan already has the model's verdict.")
+    predictor = _predictor_with_card()
+    with scan.image.open("rb") as handle:
+        image = decode_upload(handle.read(), limits=upload_limits()).image
+    with _model_errors():
+        (prediction,) = predictor.predict_arrays(
+            [predictor.prepare(image)], timeout=settings.PNEUMO_PREDICT_TIMEOUT
+        )
+    positive = prediction.pneumonia_probability >= prediction.threshold
+    fields = {
+        "status": Scan.Status.PREDICTED,
+        "predicted_class": Scan.PredictedClass.PNEUMONIA
+        if positive
+        else Scan.PredictedClass.NORMAL,
+        "pneumonia_probability": prediction.pneumonia_probability,
+        "threshold": prediction.threshold,
+        "band_low": prediction.band_low,
+        "band_high": prediction.band_high,
+        "model_version": prediction.model_version,
+        "ood_score": prediction.ood_score,
+        "gate_overridden_by": reviewer,
+        "gate_overridden_at": timezone.now(),
+    }
+    updated = Scan.objects.filter(pk=scan.pk, status=Scan.Status.NOT_RECOGNISED).update(**fields)
+    if not updated:
+        raise ReviewRejected("This scan already has the model's verdict.")
+    scan.refresh_from_db()
+    return scan
+
+
 def scan_review_clear(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
     """Remove the scan's review (the history keeps a "cleared" row)."""
     _check_reviewer(reviewer, scan)

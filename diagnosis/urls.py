@@ -11,6 +11,11 @@ urlpatterns = [
     path("scans/export.csv", views.scan_export_csv, name="scan-export"),
     path("scans/<int:pk>/delete/", views.scan_delete_view, name="scan-delete"),
     path("scans/<int:pk>/review/", views.scan_review_view, name="scan-review"),
+    path(
+        "scans/<int:pk>/override-gate/",
+        views.scan_override_gate_view,
+        name="scan-override-gate",
+    ),
     path("scans/<int:pk>/report/", views.scan_report, name="scan-report"),
     path("model/", views.model_card, name="model-card"),
     path("model/site/", views.model_site, name="model-site"),

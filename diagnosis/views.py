@@ -39,6 +39,7 @@ from diagnosis.services import (
     scan_create_many,
     scan_delete,
     scan_heatmap,
+    scan_override_gate,
     scan_review,
     scan_review_clear,
 )
@@ -178,6 +179,15 @@ def scan_review_view(request: HttpRequest, pk: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )
         messages.success(request, f"Reviewed: {scan.get_review_finding_display().lower()}.")
+    return redirect(scan)
+
+
+@require_POST
+def scan_override_gate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The detail page's "Give the model's verdict anyway" (reviewers only: the service)."""
+    scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    scan = scan_override_gate(scan=scan, reviewer=request.user)
+    messages.success(request, f"Verdict given despite the gate: {scan.result_label.lower()}.")
     return redirect(scan)
 
 

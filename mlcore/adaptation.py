@@ -26,7 +26,7 @@ import numpy as np
 
 from mlcore import head, versions
 from mlcore.artifact import (
-    GATE_FILENAME,
+    GATE_FILENAMES,
     Adaptation,
     Calibration,
     ModelCard,
@@ -289,8 +289,9 @@ def install(candidate: Candidate, models_root: Path, shipped_dir: Path) -> Model
         else:
             weights, bias = candidate.head.weights, candidate.head.bias
             with_linear_head(load_model(source), weights, bias).save(model_path(folder))
-        if (source / GATE_FILENAME).is_file():
-            (folder / GATE_FILENAME).write_bytes((source / GATE_FILENAME).read_bytes())
+        for name in GATE_FILENAMES:
+            if (source / name).is_file():
+                (folder / name).write_bytes((source / name).read_bytes())
         write_card(folder, card)
 
     versions.write_version(models_root, card.version, write)

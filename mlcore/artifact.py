@@ -1,6 +1,7 @@
 """The model artifact: one folder, one typed card, and everything about its files.
 
-A folder holds ``model.keras``, ``model_card.json``, the gate's ``ood.npz`` and the plots.
+A folder holds ``model.keras``, ``model_card.json``, the gate's ``ood.npz`` and
+``ood_layout.npz`` and the plots.
 The card is the one source of the facts the app needs to use the model (input size,
 preprocessing, threshold, calibration, which layers Grad-CAM and the gate read) and of
 what it can tell users about it (version, metrics, training data). Every field is typed;
@@ -35,6 +36,8 @@ SCHEMA_VERSION = 3
 MODEL_FILENAME = "model.keras"
 CARD_FILENAME = "model_card.json"
 GATE_FILENAME = "ood.npz"
+LAYOUT_GATE_FILENAME = "ood_layout.npz"
+GATE_FILENAMES = (GATE_FILENAME, LAYOUT_GATE_FILENAME)
 PLOT_FILENAMES = ("roc.png", "confusion.png", "reliability.png")
 CLASS_NAMES = ("normal", "pneumonia")
 # Layer names the card refers to: mlcore.model builds networks that have them.
@@ -81,12 +84,19 @@ class Network:
 
 @dataclass
 class Gate:
-    """The "is this a chest X-ray at all?" gate: a distance cut-off on pooled features."""
+    """The "is this a chest X-ray at all?" gate: a distance cut-off on pooled features and,
+    since issue 15, one on the picture's coarse layout (``layout_*``; None: older cards,
+    whose artifacts have only the first). ``flag_rates``: the share of each group of
+    pictures the gate refuses, as ``python -m mlcore.cli.gate`` measured it."""
 
     threshold: float
     method: str = ""
     rule: str = ""
     file: str = GATE_FILENAME
+    layout_threshold: float | None = None
+    layout_method: str = ""
+    layout_file: str = ""
+    flag_rates: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -278,8 +288,8 @@ def model_path(model_dir: Path) -> Path:
     return Path(model_dir) / MODEL_FILENAME
 
 
-def gate_path(model_dir: Path) -> Path:
-    return Path(model_dir) / GATE_FILENAME
+def gate_path(model_dir: Path, filename: str = GATE_FILENAME) -> Path:
+    return Path(model_dir) / filename
 
 
 def default_model_dir(configured: str | None = None) -> Path:
@@ -335,7 +345,7 @@ def install(source: Path, target: Path | None = None) -> Path:
     app keys on it)."""
     source, target = Path(source), Path(target) if target else default_model_dir()
     target.mkdir(parents=True, exist_ok=True)
-    for name in (MODEL_FILENAME, GATE_FILENAME, *PLOT_FILENAMES, CARD_FILENAME):
+    for name in (MODEL_FILENAME, *GATE_FILENAMES, *PLOT_FILENAMES, CARD_FILENAME):
         if (source / name).is_file():
             shutil.copy2(source / name, target / f".{name}.tmp")
             (target / f".{name}.tmp").replace(target / name)

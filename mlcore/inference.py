@@ -21,7 +21,7 @@ from PIL import Image
 
 from mlcore.artifact import ModelCard, load_model, read_card
 from mlcore.errors import ArtifactError, ModelBusy
-from mlcore.gate import FeatureGaussian
+from mlcore.gate import Gates
 from mlcore.imaging import to_model_input
 from mlcore.model import features_and_logits_model
 from mlcore.saliency import Forward, SaliencyMap, occlusion_map
@@ -36,8 +36,9 @@ FORWARD_BATCH = 64
 class Prediction:
     """The model's answer for one image.
 
-    ``recognised`` is False when the image's features lie beyond the artifact's
-    out-of-distribution cut-off: then ``predicted_class`` is None and no verdict is given.
+    ``recognised`` is False when the image lies beyond either of the artifact's
+    out-of-distribution cut-offs (``ood_score``: pooled features, ``layout_score``: the
+    picture's layout, :mod:`mlcore.gate`): then ``predicted_class`` is None, no verdict.
     """
 
     predicted_class: str | None
@@ -47,6 +48,7 @@ class Prediction:
     inference_ms: float
     recognised: bool = True
     ood_score: float | None = None
+    layout_score: float | None = None
     # The card's borderline band around the threshold (None: the card has none).
     band_low: float | None = None
     band_high: float | None = None
@@ -62,7 +64,7 @@ class Predictor:
         self._lock = threading.Lock()
         self._model = None
         self._forward = None  # compiled: batch -> (pooled features, logits)
-        self._gate: FeatureGaussian | None = None
+        self._gates: Gates | None = None
         self._card: ModelCard | None = None
 
     @property
@@ -96,7 +98,7 @@ class Predictor:
             if self.threads:
                 _limit_tensorflow_threads(tf, self.threads)
             model = load_model(self.model_dir)
-            gate = FeatureGaussian.load(self.model_dir)
+            gates = Gates.load(self.model_dir)
             scorer = features_and_logits_model(model)
             # Eager calls of a 150-layer network cost ~100 ms of Python per call; one
             # graph for any batch size costs a few ms.
@@ -110,7 +112,7 @@ class Predictor:
             self._forward(tf.zeros([1, size, size, 1]))
         except Exception as exc:  # any failure to load is the same problem for the caller
             raise ArtifactError(f"The model in {self.model_dir} cannot be loaded: {exc}") from exc
-        self._model, self._gate = model, gate
+        self._model, self._gates = model, gates
         logger.info(
             "Loaded model %s from %s in %.1f s",
             card.version,
@@ -133,13 +135,14 @@ class Predictor:
         card = self.card
         started = time.perf_counter()
         features, logits = self.features_and_logits(arrays, timeout=timeout)
-        distances = self._gate.distance(features) if self._gate else None
+        distances, layout_distances = self._gates.distances(np.stack(arrays), features)
         elapsed_ms = (time.perf_counter() - started) * 1000.0
         probabilities = 1.0 / (1.0 + np.exp(-logits / card.calibration.temperature))
         predictions = []
         for index, probability in enumerate(probabilities):
             distance = None if distances is None else float(distances[index])
-            recognised = distance is None or distance <= self._gate.threshold
+            layout = None if layout_distances is None else float(layout_distances[index])
+            recognised = self._gates.recognised(distance, layout)
             predictions.append(
                 Prediction(
                     predicted_class=(
@@ -151,6 +154,7 @@ class Predictor:
                     inference_ms=elapsed_ms / len(arrays),
                     recognised=recognised,
                     ood_score=distance,
+                    layout_score=layout,
                     band_low=card.band.low if card.band else None,
                     band_high=card.band.high if card.band else None,
                 )

@@ -119,9 +119,14 @@ def build_tiny_artifact(model_dir: Path) -> Path:
             metrics={"val": TINY_METRICS},
         ),
     )
-    # The cut-off at the largest validation distance: generated X-rays vary less than real ones.
+    # The cut-offs at the largest validation distance: generated X-rays vary less than real ones.
     fit_for_artifact(
-        model_dir, images, xray_inputs(64, first_seed=1000)[0], percentile=100.0, model=model
+        model_dir,
+        images,
+        xray_inputs(64, first_seed=1000)[0],
+        percentile=100.0,
+        layout_percentile=100.0,
+        model=model,
     )
     return model_dir
 

@@ -82,6 +82,8 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
     thumbnail_url = serializers.SerializerMethodField()
     heatmap_url = serializers.SerializerMethodField()
     review = serializers.SerializerMethodField()
+    # A reviewer gave the model's verdict although the gate did not recognise the image.
+    gate_overridden = serializers.BooleanField(source="is_gate_overridden", read_only=True)
 
     class Meta:
         model = Scan
@@ -106,6 +108,7 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
             "notes",
             "inference_ms",
             "ood_score",
+            "gate_overridden",
             "review",
         ]
         read_only_fields = fields

@@ -36,14 +36,14 @@ def test_low_rank_gate_keeps_the_full_distance_in_its_leading_directions():
 def test_gate_round_trips_through_the_artifact_folder(tmp_path):
     rng = np.random.default_rng(2)
     gate = fit_gaussian(rng.normal(size=(500, 4)), rng.normal(size=(100, 4)), max_components=2)
-    gate.save(tmp_path)
+    gate.save(tmp_path / "ood.npz")
 
-    loaded = FeatureGaussian.load(tmp_path)
+    loaded = FeatureGaussian.load(tmp_path / "ood.npz")
 
     assert loaded.threshold == pytest.approx(gate.threshold)
     probes = rng.normal(size=(5, 4))
     assert loaded.distance(probes) == pytest.approx(gate.distance(probes), rel=1e-5)
-    assert FeatureGaussian.load(tmp_path / "elsewhere") is None
+    assert FeatureGaussian.load(tmp_path / "elsewhere.npz") is None
 
 
 @pytest.mark.slow
