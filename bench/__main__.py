@@ -14,6 +14,9 @@ import sys
 import time
 from pathlib import Path
 
+# Model-only figures run with one BLAS thread, as the web workers do (gunicorn.conf.py).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from bench import hostile, load, model_bench
 from bench.images import full_size_xray_jpeg
 
