@@ -31,6 +31,7 @@ class ScanUploadForm(forms.Form):
 
     image = MultipleFileField(
         label="Chest X-rays (JPEG, PNG or DICOM; several at once welcome)",
+        allow_empty_file=True,  # the service rejects an empty file by name, the rest go on
         widget=MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True}),
     )
 
@@ -58,6 +59,17 @@ class HistoryFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
     review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
+    batch = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text="Comma-separated scan ids: one upload's results.",
+    )
+
+    def clean_batch(self) -> tuple[int, ...]:
+        parts = [part for part in self.cleaned_data["batch"].split(",") if part.strip()]
+        if not all(part.strip().isdigit() for part in parts):
+            raise forms.ValidationError("The batch is a comma-separated list of scan ids.")
+        return tuple(int(part) for part in parts)
 
     def clean(self):
         cleaned = super().clean()
@@ -77,4 +89,5 @@ class HistoryFilterForm(forms.Form):
             date_to=data.get("date_to"),
             sort=data.get("sort") or "newest",
             review=data.get("review") or "",
+            ids=data.get("batch") or (),
         )

@@ -61,6 +61,8 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
         )
     uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
+    if not data:
+        raise UploadRejected("The file is empty.")
     if len(data) > limit:
         raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
     return data
@@ -116,14 +118,38 @@ class BatchResult:
     rejected: list[RejectedFile] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one request may bring, in words for the upload form and the errors."""
+
+    files: int
+    file_mb: float
+    batch_mb: float
+
+    @classmethod
+    def from_settings(cls) -> UploadLimits:
+        return cls(
+            files=settings.PNEUMO_MAX_BATCH_FILES,
+            file_mb=settings.PNEUMO_MAX_UPLOAD_BYTES / 1e6,
+            batch_mb=settings.PNEUMO_MAX_BATCH_BYTES / 1e6,
+        )
+
+
+def too_many_files(sent: int | None = None) -> UploadRejected:
+    """The error for a request with more files than one batch may hold (``sent``: how many
+    came, when known: the request parser stops counting at the limit)."""
+    came = f"{sent} files were sent; at" if sent else "At"
+    return UploadRejected(
+        f"{came} most {settings.PNEUMO_MAX_BATCH_FILES} files can be analysed at once; "
+        "send the others in another upload."
+    )
+
+
 def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
     if not uploaded_files:
         raise UploadRejected("No file was submitted.")
     if len(uploaded_files) > settings.PNEUMO_MAX_BATCH_FILES:
-        raise UploadRejected(
-            f"{len(uploaded_files)} files were sent; at most "
-            f"{settings.PNEUMO_MAX_BATCH_FILES} can be analysed at once."
-        )
+        raise too_many_files(len(uploaded_files))
     total = sum(upload.size or 0 for upload in uploaded_files)
     if total > settings.PNEUMO_MAX_BATCH_BYTES:
         raise UploadRejected(

@@ -16,6 +16,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -36,6 +37,7 @@ from diagnosis.selectors import (
     user_can_review,
 )
 from diagnosis.services import (
+    UploadLimits,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -50,30 +52,42 @@ HISTORY_PAGE_SIZE = 25
 REVIEW_BUTTONS = {"pneumonia": ("Confirm pneumonia", "p"), "normal": ("Confirm normal", "n")}
 
 
+# The session keeps the ids of the user's last upload, which the history marks as new.
+LAST_UPLOAD = "last_upload_ids"
+
+
+def _upload_page(request: HttpRequest, form: ScanUploadForm, status: int = 200) -> HttpResponse:
+    context = {"form": form, "limits": UploadLimits.from_settings()}
+    return render(request, "diagnosis/upload.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "diagnosis/upload.html", {"form": ScanUploadForm()})
+        return _upload_page(request, ScanUploadForm())
     form = ScanUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
+        return _upload_page(request, form, status=400)
     try:
         result = scan_create_many(owner=request.user, uploaded_files=form.cleaned_data["image"])
     except (UploadRejected, ModelUnavailable) as exc:
         form.add_error("image" if isinstance(exc, UploadRejected) else None, str(exc))
-        return render(request, "diagnosis/upload.html", {"form": form}, status=http_status(exc))
+        return _upload_page(request, form, status=http_status(exc))
     if not result.scans:
         for rejected in result.rejected:
             form.add_error("image", f"{rejected.filename}: {rejected.detail}")
-        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
+        return _upload_page(request, form, status=400)
     if len(result.scans) == 1 and not result.rejected:
         return redirect(result.scans[0])
+    ids = [scan.pk for scan in result.scans]
+    request.session[LAST_UPLOAD] = ids
     messages.success(
         request, f"Analysed {len(result.scans)} of {len(form.cleaned_data['image'])} files."
     )
     for rejected in result.rejected:
         messages.error(request, f"{rejected.filename} was not analysed: {rejected.detail}")
-    return redirect("diagnosis:scan-history")
+    batch = ",".join(map(str, ids))
+    return redirect(f"{reverse('diagnosis:scan-history')}?batch={batch}")
 
 
 def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, ScanFilters]:
@@ -92,7 +106,13 @@ def scan_history(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "diagnosis/history.html",
-        {"page": page, "filters": form, "query": query.urlencode(), "filtered": bool(query)},
+        {
+            "page": page,
+            "filters": form,
+            "query": query.urlencode(),
+            "filtered": bool(query),
+            "new_ids": set(request.session.get(LAST_UPLOAD, ())),
+        },
     )
 
 

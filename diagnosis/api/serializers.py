@@ -148,7 +148,8 @@ class ScanUploadSerializer(serializers.Serializer):
 
 class BatchUploadSerializer(serializers.Serializer):
     images = serializers.ListField(
-        child=serializers.FileField(),
+        # An empty file is the service's to reject, by name, in `rejected`.
+        child=serializers.FileField(allow_empty_file=True),
         allow_empty=False,
         help_text="Several chest X-rays (repeat the `images` field), analysed in one batch.",
     )
