@@ -260,9 +260,10 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 REST_FRAMEWORK = {
+    # The token first: its challenge makes missing or bad credentials a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "diagnosis.api.authentication.TokenOrBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

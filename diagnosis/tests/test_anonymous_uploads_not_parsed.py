@@ -40,7 +40,7 @@ def test_api_upload_without_credentials_is_401_unparsed(db, parsed, url_name, fi
 
     assert response.status_code == 401
     assert response.json()["detail"] == "Authentication credentials were not provided."
-    assert response["WWW-Authenticate"] == "Token"
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
     assert parsed == []
 
 
