@@ -65,6 +65,32 @@ class HistoryFilterForm(forms.Form):
         help_text="Comma-separated scan ids: one upload's results.",
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                allowed = ", ".join(value for value, _ in field.choices if value)
+                field.error_messages["invalid_choice"] = (
+                    f"“%(value)s” is not one of the choices ({allowed})."
+                )
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+
+    def problems_by_filter(self) -> dict[str, list[str]]:
+        """Sentences per filter, each naming the filter by its label; those about several
+        filters (a date range) under "detail" (call after is_valid())."""
+        problems = {}
+        for name, messages in self.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS:
+                problems["detail"] = list(messages)
+            else:
+                problems[name] = [f"{self.fields[name].label}: {message}" for message in messages]
+        return problems
+
+    def problems(self) -> list[str]:
+        """Every problem, one sentence each."""
+        return [sentence for found in self.problems_by_filter().values() for sentence in found]
+
     def clean_batch(self) -> tuple[int, ...]:
         parts = [part for part in self.cleaned_data["batch"].split(",") if part.strip()]
         if not all(part.strip().isdigit() for part in parts):

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -28,7 +29,6 @@ from diagnosis.model_card import PLOT_LABELS, card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import MAP_KINDS, stored_file_response
 from diagnosis.selectors import (
-    ScanFilters,
     scan_list,
     scan_next_unreviewed,
     scans_deletable_by,
@@ -90,17 +90,19 @@ def upload(request: HttpRequest) -> HttpResponse:
     return redirect(f"{reverse('diagnosis:scan-history')}?batch={batch}")
 
 
-def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, ScanFilters]:
+def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, QuerySet[Scan]]:
+    """The filter form and the scans it selects: none at all when a filter is invalid (the
+    page says why), never the unfiltered history."""
     form = HistoryFilterForm(request.GET)
-    return form, form.filters() if form.is_valid() else ScanFilters()
+    if not form.is_valid():
+        return form, scan_list(request.user).none()
+    return form, scan_list(request.user, form.filters())
 
 
 @require_GET
 def scan_history(request: HttpRequest) -> HttpResponse:
-    form, filters = _history_filters(request)
-    page = Paginator(scan_list(request.user, filters), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    form, scans = _history_filters(request)
+    page = Paginator(scans, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -109,6 +111,7 @@ def scan_history(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "filters": form,
+            "problems": form.problems(),
             "query": query.urlencode(),
             "filtered": bool(query),
             "new_ids": set(request.session.get(LAST_UPLOAD, ())),
@@ -119,10 +122,8 @@ def scan_history(request: HttpRequest) -> HttpResponse:
 @require_GET
 def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered history as CSV, streamed (stays flat in memory for any history size)."""
-    _, filters = _history_filters(request)
-    response = StreamingHttpResponse(
-        csv_lines(export_rows(scan_list(request.user, filters))), content_type="text/csv"
-    )
+    _, scans = _history_filters(request)
+    response = StreamingHttpResponse(csv_lines(export_rows(scans)), content_type="text/csv")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="scans-{stamp}.csv"'
     return response

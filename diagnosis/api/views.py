@@ -106,7 +106,10 @@ class ScanViewSet(
             return scans_visible_to(self.request.user)
         filters = HistoryFilterForm(self.request.query_params)
         if not filters.is_valid():
-            raise ValidationError(filters.errors)
+            # Sentences under each filter's name, and all of them together in "detail".
+            raise ValidationError(
+                {**filters.problems_by_filter(), "detail": " ".join(filters.problems())}
+            )
         return scan_list(self.request.user, filters.filters())
 
     @extend_schema(parameters=FILTER_PARAMETERS)
