@@ -351,6 +351,15 @@ def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
     return scan
 
 
+def scan_set_notes(*, scan: Scan, notes: str) -> Scan:
+    """Replace the scan's free-text notes (its only field a user edits directly)."""
+    # update(), not save(): a concurrent first view may be storing this row's heatmap
+    if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
+        raise ScanGone("The scan was deleted.")
+    scan.notes = notes
+    return scan
+
+
 def scan_review(*, scan: Scan, reviewer: AbstractBaseUser, finding: str, comment: str = "") -> Scan:
     """Record the clinician's confirmed finding of ``scan`` (and a row of its history)."""
     _check_reviewer(reviewer, scan)
