@@ -117,6 +117,7 @@ AXES_COOLOFF_TIME = env_int("PNEUMO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "diagnosis.error_views.locked_out"  # 429 in the site's layout
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client address
 # is the one the outermost trusted proxy saw; with 0 the header is ignored (it is the
 # client's own word), for login lock-outs and API throttles alike.

@@ -33,3 +33,6 @@ urlpatterns = [
 ]
 
 handler400 = "diagnosis.error_views.bad_request"
+handler403 = "diagnosis.error_views.permission_denied"
+handler404 = "diagnosis.error_views.page_not_found"
+handler500 = "diagnosis.error_views.server_error"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -33,6 +32,7 @@ from diagnosis.api.throttles import (
     TokenUsernameThrottle,
     submitted_username,
 )
+from diagnosis.error_views import lockout_message
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.forms import RESULT_CHOICES, REVIEW_CHOICES, SORT_CHOICES, HistoryFilterForm
 from diagnosis.ml import NO_MODEL_HELP, current_card
@@ -251,10 +251,7 @@ class TokenView(ObtainAuthToken):
     def post(self, request: Request, *args, **kwargs) -> Response:
         credentials = {"username": submitted_username(request)}
         if AxesProxyHandler.is_locked(request._request, credentials):
-            minutes = settings.AXES_COOLOFF_TIME * 60
-            raise Throttled(
-                detail=f"Too many failed logins for this account: try again in {minutes:g} minutes."
-            )
+            raise Throttled(detail=lockout_message())
         return super().post(request, *args, **kwargs)
 
 
