@@ -5,6 +5,8 @@ from rest_framework import serializers
 from diagnosis.ml import calibrated_for_site, current_card
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
 
+MAX_NOTES = 10_000
+
 BAND_CHOICES = [(CLEAR, "clear"), (BORDERLINE, "borderline")]
 
 
@@ -140,6 +142,12 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
     def get_review(self, scan: Scan) -> dict | None:
         """The clinician's confirmed finding; None until the scan is reviewed."""
         return ReviewSerializer(scan).data if scan.is_reviewed else None
+
+
+class ScanNotesSerializer(serializers.Serializer):
+    notes = serializers.CharField(
+        allow_blank=True, max_length=MAX_NOTES, help_text="Free text; replaces the notes."
+    )
 
 
 class ScanUploadSerializer(serializers.Serializer):

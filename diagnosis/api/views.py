@@ -24,6 +24,7 @@ from diagnosis.api.serializers import (
     LegacyPredictionSerializer,
     LegacyPredictUploadSerializer,
     ReviewInputSerializer,
+    ScanNotesSerializer,
     ScanSerializer,
     ScanUploadSerializer,
 )
@@ -47,6 +48,7 @@ from diagnosis.services import (
     scan_heatmap,
     scan_review,
     scan_review_clear,
+    scan_set_notes,
 )
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
@@ -62,6 +64,7 @@ FILTER_PARAMETERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="Uploaded on or after"),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="Uploaded on or before"),
     OpenApiParameter("sort", enum=[value for value, _ in SORT_CHOICES], description="Order"),
+    OpenApiParameter("batch", description="Comma-separated scan ids: one upload's results"),
     OpenApiParameter(
         "review",
         enum=[value for value, _ in REVIEW_CHOICES if value],
@@ -80,7 +83,7 @@ class ScanViewSet(
     """The caller's scans, newest first (staff see everyone's)."""
 
     serializer_class = ScanSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
     UPLOAD_ACTIONS = ("create", "batch")
     FILTERED_ACTIONS = ("list", "export")  # the history's filters apply to these only
 
@@ -197,6 +200,17 @@ class ScanViewSet(
             scan = scan_review(scan=scan, reviewer=request.user, **review.validated_data)
         return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
 
+    @extend_schema(
+        request=ScanNotesSerializer,
+        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+        description="Edit the scan's `notes` (JSON or form); 200 with the scan.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        notes = ScanNotesSerializer(data=request.data)
+        notes.is_valid(raise_exception=True)
+        scan = scan_set_notes(scan=self.get_object(), notes=notes.validated_data["notes"])
+        return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
+
     def perform_destroy(self, instance: Scan) -> None:
         scan_delete(scan=instance)
 
@@ -243,6 +257,7 @@ class ScanViewSet(
         return self._map_response("saliency")
 
 
+@extend_schema(tags=["auth"], auth=[])  # it is how credentials are obtained: none needed
 class TokenView(ObtainAuthToken):
     """DRF's token login, answering 429 rather than 400 while the user is locked out."""
 
