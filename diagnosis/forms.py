@@ -27,12 +27,18 @@ class MultipleFileField(forms.FileField):
 
 
 class ScanUploadForm(forms.Form):
-    """Only the field; what makes an upload acceptable is checked in the service."""
+    """The files and the re-analyse box; what makes an upload acceptable is checked in the
+    service."""
 
     image = MultipleFileField(
         label="Chest X-rays (JPEG, PNG or DICOM; several at once welcome)",
         allow_empty_file=True,  # the service rejects an empty file by name, the rest go on
         widget=MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True}),
+    )
+    reanalyse = forms.BooleanField(
+        label="Run the model again on files I uploaded before (otherwise their earlier "
+        "results are shown)",
+        required=False,
     )
 
 

@@ -37,6 +37,7 @@ from diagnosis.selectors import (
     user_can_review,
 )
 from diagnosis.services import (
+    BatchResult,
     UploadLimits,
     scan_create_many,
     scan_delete,
@@ -69,21 +70,37 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _upload_page(request, form, status=400)
     try:
-        result = scan_create_many(owner=request.user, uploaded_files=form.cleaned_data["image"])
+        result = scan_create_many(
+            owner=request.user,
+            uploaded_files=form.cleaned_data["image"],
+            reanalyse=form.cleaned_data["reanalyse"],
+        )
     except (UploadRejected, ModelUnavailable) as exc:
         form.add_error("image" if isinstance(exc, UploadRejected) else None, str(exc))
         return _upload_page(request, form, status=http_status(exc))
-    if not result.scans:
+    if not result.scans and not result.duplicates:
         for rejected in result.rejected:
             form.add_error("image", f"{rejected.filename}: {rejected.detail}")
         return _upload_page(request, form, status=400)
-    if len(result.scans) == 1 and not result.rejected:
-        return redirect(result.scans[0])
-    ids = [scan.pk for scan in result.scans]
+    return _upload_results(request, result, sent=len(form.cleaned_data["image"]))
+
+
+def _upload_results(request: HttpRequest, result: BatchResult, sent: int) -> HttpResponse:
+    """Where an upload lands: one file, its result; several, the batch's own results
+    (earlier scans of files uploaded before included), marked new in the history."""
+    for duplicate in result.duplicates:
+        messages.info(
+            request,
+            f"{duplicate.filename} was uploaded before (scan {duplicate.scan.pk}, "
+            f"{duplicate.scan.created_at:%Y-%m-%d}): its earlier result is shown, the model "
+            "was not run again. Tick “Run the model again” to run it.",
+        )
+    results = result.scans + [duplicate.scan for duplicate in result.duplicates]
+    if len(results) == 1 and not result.rejected:
+        return redirect(results[0])
+    ids = [scan.pk for scan in results]
     request.session[LAST_UPLOAD] = ids
-    messages.success(
-        request, f"Analysed {len(result.scans)} of {len(form.cleaned_data['image'])} files."
-    )
+    messages.success(request, f"Analysed {len(result.scans)} of {sent} files.")
     for rejected in result.rejected:
         messages.error(request, f"{rejected.filename} was not analysed: {rejected.detail}")
     batch = ",".join(map(str, ids))

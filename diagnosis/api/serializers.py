@@ -168,9 +168,17 @@ class RejectedFileSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class DuplicateFileSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    duplicate_of = serializers.IntegerField(
+        source="scan.pk", help_text="Your earlier scan of the same content."
+    )
+
+
 class BatchResultSerializer(serializers.Serializer):
     scans = ScanSerializer(many=True)
     rejected = RejectedFileSerializer(many=True)
+    duplicates = DuplicateFileSerializer(many=True)
 
 
 class ExportRowSerializer(VerdictSerializer):

@@ -42,18 +42,24 @@ from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
 from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to, site_performance
 from diagnosis.services import (
-    scan_create,
     scan_create_many,
     scan_delete,
     scan_heatmap,
     scan_review,
     scan_review_clear,
     scan_set_notes,
+    scan_upload,
 )
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
 IMAGE = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
 OVERLAY = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+REANALYSE = OpenApiParameter(
+    "reanalyse",
+    OpenApiTypes.BOOL,
+    description="Run the model again on content you uploaded before (default: report the "
+    "earlier scan as `duplicate_of`)",
+)
 FILTER_PARAMETERS = [
     OpenApiParameter("q", description="Part of the file name"),
     OpenApiParameter(
@@ -71,6 +77,11 @@ FILTER_PARAMETERS = [
         description="Reviewed, not reviewed, or reviewed with a finding other than the verdict",
     ),
 ]
+
+
+def reanalyse_asked(request: Request) -> bool:
+    """?reanalyse=1 (true, yes, on): analyse again what the caller uploaded before."""
+    return request.query_params.get("reanalyse", "").lower() in {"1", "true", "yes", "on"}
 
 
 @extend_schema(tags=["scans"])
@@ -120,28 +131,41 @@ class ScanViewSet(
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        parameters=[REANALYSE],
         request={"multipart/form-data": ScanUploadSerializer},
-        responses={201: ScanSerializer, **ERRORS},
+        responses={201: ScanSerializer, 200: ScanSerializer, **ERRORS},
         description=(
             "Upload a chest X-ray (field `image`). 201 with the scan; an image not "
             "recognised as a chest X-ray is stored with status `not_recognised` and "
-            "`predicted_class` null."
+            "`predicted_class` null. Content you uploaded before: 200 with that earlier "
+            "scan and `duplicate_of` (its id), the model not run again (`?reanalyse=1` "
+            "runs it and stores a new scan)."
         ),
     )
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        scan = scan_create(owner=request.user, uploaded_file=upload.validated_data["image"])
+        scan, duplicate = scan_upload(
+            owner=request.user,
+            uploaded_file=upload.validated_data["image"],
+            reanalyse=reanalyse_asked(request),
+        )
         body = ScanSerializer(scan, context=self.get_serializer_context()).data
+        if duplicate:
+            return Response({**body, "duplicate_of": scan.pk})
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        parameters=[REANALYSE],
         request={"multipart/form-data": BatchUploadSerializer},
-        responses={201: BatchResultSerializer, **ERRORS},
+        responses={201: BatchResultSerializer, 200: BatchResultSerializer, **ERRORS},
         description=(
             "Several X-rays in one request (repeat the field `images`), predicted in one "
             "batch. Each file succeeds or fails on its own: 201 when at least one was "
-            "stored, 400 when none was; `rejected` says why for each bad file."
+            "stored, 200 when every good file had been uploaded before, 400 when none "
+            "was good; `rejected` says why for each bad file, `duplicates` names the "
+            "earlier scan (`duplicate_of`) of each file uploaded before (not analysed "
+            "again unless `?reanalyse=1`)."
         ),
     )
     @action(detail=False, methods=["post"])
@@ -149,10 +173,14 @@ class ScanViewSet(
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         result = scan_create_many(
-            owner=request.user, uploaded_files=upload.validated_data["images"]
+            owner=request.user,
+            uploaded_files=upload.validated_data["images"],
+            reanalyse=reanalyse_asked(request),
         )
         body = BatchResultSerializer(result, context=self.get_serializer_context()).data
         code = status.HTTP_201_CREATED if result.scans else status.HTTP_400_BAD_REQUEST
+        if not result.scans and result.duplicates:
+            code = status.HTTP_200_OK
         return Response(body, status=code)
 
     @extend_schema(
@@ -306,10 +334,17 @@ class LegacyPredictView(APIView):
     @extend_schema(
         request={"multipart/form-data": LegacyPredictUploadSerializer},
         responses={200: LegacyPredictionSerializer, **ERRORS},
-        description="Upload field `image_file`; the scan is recorded in the caller's history.",
+        parameters=[REANALYSE],
+        description="Upload field `image_file`; the scan is recorded in the caller's history. "
+        "Content uploaded before: its earlier result, with `duplicate_of` (its id).",
     )
     def post(self, request: Request) -> Response:
         upload = LegacyPredictUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        scan = scan_create(owner=request.user, uploaded_file=upload.validated_data["image_file"])
-        return Response(LegacyPredictionSerializer(scan).data)
+        scan, duplicate = scan_upload(
+            owner=request.user,
+            uploaded_file=upload.validated_data["image_file"],
+            reanalyse=reanalyse_asked(request),
+        )
+        body = LegacyPredictionSerializer(scan).data
+        return Response({**body, "duplicate_of": scan.pk} if duplicate else body)
