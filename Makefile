@@ -27,8 +27,8 @@ migrate: install var/secret_key
 
 run: migrate
 	$(LOCAL_ENV) $(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(LOCAL_ENV) $(BIN)/python manage.py create_first_user
 	@echo "Serving on http://$${PNEUMO_BIND:-127.0.0.1:8000}/ (Ctrl-C stops)"
+	$(LOCAL_ENV) $(BIN)/python manage.py create_first_user
 	$(LOCAL_ENV) $(BIN)/gunicorn -c gunicorn.conf.py pneumosite.wsgi
 
 lint: install

@@ -2,6 +2,7 @@
 loads the model itself on its first prediction."""
 
 import os
+import re
 
 bind = os.environ.get("PNEUMO_BIND", "127.0.0.1:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -28,3 +29,15 @@ max_requests_jitter = int(os.environ.get("PNEUMO_MAX_REQUESTS_JITTER", "100"))
 accesslog = "-"
 errorlog = "-"
 loglevel = os.environ.get("PNEUMO_LOG_LEVEL", os.environ.get("DJANGO_LOG_LEVEL", "info"))
+
+# gunicorn's control socket (gunicornc): each instance its own, under the data folder and
+# named by the bind address (two instances cannot share one); gunicorn's default,
+# ~/.gunicorn/gunicorn.ctl, is one for every instance of the user. PNEUMO_CONTROL_SOCKET=off
+# turns it off; any other value is its path.
+_control = os.environ.get("PNEUMO_CONTROL_SOCKET", "")
+if _control.lower() == "off":
+    control_socket_disable = True
+else:
+    _var_dir = os.environ.get("PNEUMO_VAR_DIR") or os.path.join(os.path.dirname(__file__), "var")
+    _name = "gunicorn-" + re.sub(r"[^A-Za-z0-9.]+", "-", bind) + ".ctl"
+    control_socket = _control or os.path.join(_var_dir, "run", _name)

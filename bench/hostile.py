@@ -70,7 +70,7 @@ def send(server: load.Server, token: str, content: bytes | list[bytes]) -> load.
         "images", [(f"{i}.png", data) for i, data in enumerate(content)], "image/png"
     )
     return load.call(
-        server.base + "/api/scans/batch/",
+        server.base + "/api/scans/batch/?reanalyse=1",  # identical files: decode each
         token=token,
         data=body,
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},

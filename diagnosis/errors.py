@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 
 
@@ -56,8 +57,8 @@ def http_status(error: ApplicationError) -> int:
 
 
 class ApplicationErrorMiddleware:
-    """Pages: an ApplicationError a view lets through becomes its status (404: Django's
-    own not-found page; others: the message as plain text)."""
+    """Pages: an ApplicationError a view lets through becomes its status (404 and 403: the
+    site's error pages, the 403 saying why; others: the message as plain text)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -71,4 +72,6 @@ class ApplicationErrorMiddleware:
         status = http_status(error)
         if status == 404:
             raise Http404(str(error)) from error
+        if status == 403:
+            raise PermissionDenied(str(error)) from error
         return HttpResponse(str(error), status=status, content_type="text/plain")

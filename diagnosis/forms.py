@@ -27,11 +27,18 @@ class MultipleFileField(forms.FileField):
 
 
 class ScanUploadForm(forms.Form):
-    """Only the field; what makes an upload acceptable is checked in the service."""
+    """The files and the re-analyse box; what makes an upload acceptable is checked in the
+    service."""
 
     image = MultipleFileField(
         label="Chest X-rays (JPEG, PNG or DICOM; several at once welcome)",
+        allow_empty_file=True,  # the service rejects an empty file by name, the rest go on
         widget=MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True}),
+    )
+    reanalyse = forms.BooleanField(
+        label="Run the model again on files I uploaded before (otherwise their earlier "
+        "results are shown)",
+        required=False,
     )
 
 
@@ -58,6 +65,43 @@ class HistoryFilterForm(forms.Form):
     )
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
     review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
+    batch = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text="Comma-separated scan ids: one upload's results.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                allowed = ", ".join(value for value, _ in field.choices if value)
+                field.error_messages["invalid_choice"] = (
+                    f"“%(value)s” is not one of the choices ({allowed})."
+                )
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+
+    def problems_by_filter(self) -> dict[str, list[str]]:
+        """Sentences per filter, each naming the filter by its label; those about several
+        filters (a date range) under "detail" (call after is_valid())."""
+        problems = {}
+        for name, messages in self.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS:
+                problems["detail"] = list(messages)
+            else:
+                problems[name] = [f"{self.fields[name].label}: {message}" for message in messages]
+        return problems
+
+    def problems(self) -> list[str]:
+        """Every problem, one sentence each."""
+        return [sentence for found in self.problems_by_filter().values() for sentence in found]
+
+    def clean_batch(self) -> tuple[int, ...]:
+        parts = [part for part in self.cleaned_data["batch"].split(",") if part.strip()]
+        if not all(part.strip().isdigit() for part in parts):
+            raise forms.ValidationError("The batch is a comma-separated list of scan ids.")
+        return tuple(int(part) for part in parts)
 
     def clean(self):
         cleaned = super().clean()
@@ -77,4 +121,5 @@ class HistoryFilterForm(forms.Form):
             date_to=data.get("date_to"),
             sort=data.get("sort") or "newest",
             review=data.get("review") or "",
+            ids=data.get("batch") or (),
         )

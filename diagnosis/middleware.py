@@ -15,6 +15,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import Resolver404, resolve
 
+from diagnosis.api.authentication import CHALLENGE
+
 # Upload views: True for the API (a token in the Authorization header is checked by DRF
 # before it reads the body), False for pages (a session only).
 UPLOAD_VIEWS = {
@@ -48,5 +50,5 @@ class RefuseAnonymousUploadsMiddleware:
         response = JsonResponse(
             {"detail": "Authentication credentials were not provided."}, status=401
         )
-        response["WWW-Authenticate"] = "Token"
+        response["WWW-Authenticate"] = CHALLENGE
         return response

@@ -47,6 +47,7 @@ class ScanFilters:
     date_to: date | None = None
     sort: str = "newest"
     review: str = ""  # a key of REVIEW_FILTERS or "" for all
+    ids: tuple[int, ...] = ()  # only these scans (one upload's), or () for all
 
 
 def scans_visible_to(user: AbstractBaseUser) -> QuerySet[Scan]:
@@ -82,6 +83,8 @@ def scan_list(user: AbstractBaseUser, filters: ScanFilters | None = None) -> Que
         scans = scans.filter(created_at__date__lte=filters.date_to)
     if filters.review in REVIEW_FILTERS:
         scans = scans.filter(REVIEW_FILTERS[filters.review][1])
+    if filters.ids:
+        scans = scans.filter(pk__in=filters.ids)
     _, ordering = SORTS.get(filters.sort, SORTS["newest"])
     return scans.order_by(*ordering)
 

@@ -61,6 +61,8 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
         )
     uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
+    if not data:
+        raise UploadRejected("The file is empty.")
     if len(data) > limit:
         raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
     return data
@@ -111,19 +113,52 @@ class RejectedFile:
 
 
 @dataclass
+class DuplicateFile:
+    """A file whose content the owner uploaded before: not analysed again."""
+
+    filename: str
+    scan: Scan  # the owner's earlier scan of the same content
+
+
+@dataclass
 class BatchResult:
     scans: list[Scan] = field(default_factory=list)
     rejected: list[RejectedFile] = field(default_factory=list)
+    duplicates: list[DuplicateFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one request may bring, in words for the upload form and the errors."""
+
+    files: int
+    file_mb: float
+    batch_mb: float
+
+    @classmethod
+    def from_settings(cls) -> UploadLimits:
+        return cls(
+            files=settings.PNEUMO_MAX_BATCH_FILES,
+            file_mb=settings.PNEUMO_MAX_UPLOAD_BYTES / 1e6,
+            batch_mb=settings.PNEUMO_MAX_BATCH_BYTES / 1e6,
+        )
+
+
+def too_many_files(sent: int | None = None) -> UploadRejected:
+    """The error for a request with more files than one batch may hold (``sent``: how many
+    came, when known: the request parser stops counting at the limit)."""
+    came = f"{sent} files were sent; at" if sent else "At"
+    return UploadRejected(
+        f"{came} most {settings.PNEUMO_MAX_BATCH_FILES} files can be analysed at once; "
+        "send the others in another upload."
+    )
 
 
 def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
     if not uploaded_files:
         raise UploadRejected("No file was submitted.")
     if len(uploaded_files) > settings.PNEUMO_MAX_BATCH_FILES:
-        raise UploadRejected(
-            f"{len(uploaded_files)} files were sent; at most "
-            f"{settings.PNEUMO_MAX_BATCH_FILES} can be analysed at once."
-        )
+        raise too_many_files(len(uploaded_files))
     total = sum(upload.size or 0 for upload in uploaded_files)
     if total > settings.PNEUMO_MAX_BATCH_BYTES:
         raise UploadRejected(
@@ -132,20 +167,32 @@ def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
         )
 
 
-def scan_create_many(
-    *, owner: AbstractBaseUser, uploaded_files: Sequence[UploadedFile]
-) -> BatchResult:
-    """Analyse several uploads in one forward pass; each file succeeds or fails on its own."""
-    predictor = _predictor_with_card()
-    _check_batch(uploaded_files)
-    # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying large enough for the display copy
-    draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
-    result = BatchResult()
-    accepted: list[tuple[UploadedFile, DecodedUpload, str]] = []
-    limits = upload_limits()
-    secret = patient_key_secret()
+@dataclass
+class _Decoded:
+    upload: UploadedFile
+    decoded: DecodedUpload
+    sha256: str
+
+
+def _earlier_scan(owner: AbstractBaseUser, sha256: str) -> Scan | None:
+    return Scan.objects.filter(owner=owner, content_sha256=sha256).order_by("pk").first()
+
+
+def _decode_batch(
+    owner: AbstractBaseUser,
+    uploaded_files: Sequence[UploadedFile],
+    draft_size: int,
+    result: BatchResult,
+    reanalyse: bool,
+) -> tuple[list[_Decoded], list[tuple[str, str]]]:
+    """The files to analyse; rejected files and earlier uploads go into ``result``, and
+    repeats within this request come back as (file name, hash) to point at their twin."""
+    accepted: list[_Decoded] = []
+    repeats: list[tuple[str, str]] = []
+    limits, secret = upload_limits(), patient_key_secret()
     pixels_left = settings.PNEUMO_MAX_BATCH_PIXELS
     for upload in uploaded_files:
+        name = display_filename(upload.name)
         try:
             if pixels_left <= 0:
                 raise UploadRejected(
@@ -154,32 +201,70 @@ def scan_create_many(
                     "decode; send it in another request."
                 )
             data = _read_upload(upload)
+            sha256 = hashlib.sha256(data).hexdigest()
+            if not reanalyse and any(item.sha256 == sha256 for item in accepted):
+                repeats.append((name, sha256))
+                continue
+            if not reanalyse and (earlier := _earlier_scan(owner, sha256)):
+                result.duplicates.append(DuplicateFile(name, earlier))
+                continue
             decoded = decode_upload(
                 data, limits=limits, draft_size=draft_size, patient_key_secret=secret
             )
         except (UploadRejected, ImageError) as exc:
-            result.rejected.append(RejectedFile(display_filename(upload.name), str(exc)))
+            result.rejected.append(RejectedFile(name, str(exc)))
         else:
             pixels_left -= decoded.size[0] * decoded.size[1]
-            accepted.append((upload, decoded, hashlib.sha256(data).hexdigest()))
+            accepted.append(_Decoded(upload, decoded, sha256))
+    return accepted, repeats
+
+
+def scan_create_many(
+    *,
+    owner: AbstractBaseUser,
+    uploaded_files: Sequence[UploadedFile],
+    reanalyse: bool = False,
+) -> BatchResult:
+    """Analyse several uploads in one forward pass; each file succeeds or fails on its own.
+    A file whose content the owner uploaded before is not analysed again (it is reported
+    in ``duplicates`` with the earlier scan) unless ``reanalyse``."""
+    predictor = _predictor_with_card()
+    _check_batch(uploaded_files)
+    # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying large enough for the display copy
+    draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
+    result = BatchResult()
+    accepted, repeats = _decode_batch(owner, uploaded_files, draft_size, result, reanalyse)
     if not accepted:
         return result
     with _model_errors():
         predictions = predictor.predict_arrays(
-            [predictor.prepare(decoded.image) for _, decoded, _ in accepted],
+            [predictor.prepare(item.decoded.image) for item in accepted],
             timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
-    for (upload, decoded, sha256), prediction in zip(accepted, predictions, strict=True):
-        result.scans.append(_store_scan(owner, upload, decoded, sha256, prediction))
+    for item, prediction in zip(accepted, predictions, strict=True):
+        result.scans.append(_store_scan(owner, item.upload, item.decoded, item.sha256, prediction))
+    stored = {scan.content_sha256: scan for scan in result.scans}
+    result.duplicates += [DuplicateFile(name, stored[sha256]) for name, sha256 in repeats]
     return result
 
 
-def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan:
-    """Validate, predict, store one upload: all or nothing. Returns the saved Scan."""
-    result = scan_create_many(owner=owner, uploaded_files=[uploaded_file])
+def scan_upload(
+    *, owner: AbstractBaseUser, uploaded_file: UploadedFile, reanalyse: bool = False
+) -> tuple[Scan, bool]:
+    """One upload: (the new scan, False), or (the owner's earlier scan of the same content,
+    True) without running the model, unless ``reanalyse``. All or nothing."""
+    result = scan_create_many(owner=owner, uploaded_files=[uploaded_file], reanalyse=reanalyse)
     if result.rejected:
         raise UploadRejected(result.rejected[0].detail)
-    return result.scans[0]
+    if result.duplicates:
+        return result.duplicates[0].scan, True
+    return result.scans[0], False
+
+
+def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan:
+    """Validate, predict, store one upload (even one the owner uploaded before): all or
+    nothing. Returns the saved Scan."""
+    return scan_upload(owner=owner, uploaded_file=uploaded_file, reanalyse=True)[0]
 
 
 def _store_scan(
@@ -322,6 +407,15 @@ def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
     for name, value in fields.items():
         setattr(scan, name, value)
     logger.info("Scan %s reviewed by user %s: %s", scan.pk, reviewer.pk, finding or "cleared")
+    return scan
+
+
+def scan_set_notes(*, scan: Scan, notes: str) -> Scan:
+    """Replace the scan's free-text notes (its only field a user edits directly)."""
+    # update(), not save(): a concurrent first view may be storing this row's heatmap
+    if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
+        raise ScanGone("The scan was deleted.")
+    scan.notes = notes
     return scan
 
 

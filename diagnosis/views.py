@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
+from django.db.models import QuerySet
 from django.http import (
     FileResponse,
     Http404,
@@ -16,6 +17,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +29,6 @@ from diagnosis.model_card import PLOT_LABELS, card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import MAP_KINDS, stored_file_response
 from diagnosis.selectors import (
-    ScanFilters,
     scan_list,
     scan_next_unreviewed,
     scans_deletable_by,
@@ -36,6 +37,8 @@ from diagnosis.selectors import (
     user_can_review,
 )
 from diagnosis.services import (
+    BatchResult,
+    UploadLimits,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -51,59 +54,94 @@ HISTORY_PAGE_SIZE = 25
 REVIEW_BUTTONS = {"pneumonia": ("Confirm pneumonia", "p"), "normal": ("Confirm normal", "n")}
 
 
+# The session keeps the ids of the user's last upload, which the history marks as new.
+LAST_UPLOAD = "last_upload_ids"
+
+
+def _upload_page(request: HttpRequest, form: ScanUploadForm, status: int = 200) -> HttpResponse:
+    context = {"form": form, "limits": UploadLimits.from_settings()}
+    return render(request, "diagnosis/upload.html", context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
-        return render(request, "diagnosis/upload.html", {"form": ScanUploadForm()})
+        return _upload_page(request, ScanUploadForm())
     form = ScanUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
+        return _upload_page(request, form, status=400)
     try:
-        result = scan_create_many(owner=request.user, uploaded_files=form.cleaned_data["image"])
+        result = scan_create_many(
+            owner=request.user,
+            uploaded_files=form.cleaned_data["image"],
+            reanalyse=form.cleaned_data["reanalyse"],
+        )
     except (UploadRejected, ModelUnavailable) as exc:
         form.add_error("image" if isinstance(exc, UploadRejected) else None, str(exc))
-        return render(request, "diagnosis/upload.html", {"form": form}, status=http_status(exc))
-    if not result.scans:
+        return _upload_page(request, form, status=http_status(exc))
+    if not result.scans and not result.duplicates:
         for rejected in result.rejected:
             form.add_error("image", f"{rejected.filename}: {rejected.detail}")
-        return render(request, "diagnosis/upload.html", {"form": form}, status=400)
-    if len(result.scans) == 1 and not result.rejected:
-        return redirect(result.scans[0])
-    messages.success(
-        request, f"Analysed {len(result.scans)} of {len(form.cleaned_data['image'])} files."
-    )
+        return _upload_page(request, form, status=400)
+    return _upload_results(request, result, sent=len(form.cleaned_data["image"]))
+
+
+def _upload_results(request: HttpRequest, result: BatchResult, sent: int) -> HttpResponse:
+    """Where an upload lands: one file, its result; several, the batch's own results
+    (earlier scans of files uploaded before included), marked new in the history."""
+    for duplicate in result.duplicates:
+        messages.info(
+            request,
+            f"{duplicate.filename} was uploaded before (scan {duplicate.scan.pk}, "
+            f"{duplicate.scan.created_at:%Y-%m-%d}): its earlier result is shown, the model "
+            "was not run again. Tick “Run the model again” to run it.",
+        )
+    results = result.scans + [duplicate.scan for duplicate in result.duplicates]
+    if len(results) == 1 and not result.rejected:
+        return redirect(results[0])
+    ids = [scan.pk for scan in results]
+    request.session[LAST_UPLOAD] = ids
+    messages.success(request, f"Analysed {len(result.scans)} of {sent} files.")
     for rejected in result.rejected:
         messages.error(request, f"{rejected.filename} was not analysed: {rejected.detail}")
-    return redirect("diagnosis:scan-history")
+    batch = ",".join(map(str, ids))
+    return redirect(f"{reverse('diagnosis:scan-history')}?batch={batch}")
 
 
-def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, ScanFilters]:
+def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, QuerySet[Scan]]:
+    """The filter form and the scans it selects: none at all when a filter is invalid (the
+    page says why), never the unfiltered history."""
     form = HistoryFilterForm(request.GET)
-    return form, form.filters() if form.is_valid() else ScanFilters()
+    if not form.is_valid():
+        return form, scan_list(request.user).none()
+    return form, scan_list(request.user, form.filters())
 
 
 @require_GET
 def scan_history(request: HttpRequest) -> HttpResponse:
-    form, filters = _history_filters(request)
-    page = Paginator(scan_list(request.user, filters), HISTORY_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    form, scans = _history_filters(request)
+    page = Paginator(scans, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return render(
         request,
         "diagnosis/history.html",
-        {"page": page, "filters": form, "query": query.urlencode(), "filtered": bool(query)},
+        {
+            "page": page,
+            "filters": form,
+            "problems": form.problems(),
+            "query": query.urlencode(),
+            "filtered": bool(query),
+            "new_ids": set(request.session.get(LAST_UPLOAD, ())),
+        },
     )
 
 
 @require_GET
 def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
     """The filtered history as CSV, streamed (stays flat in memory for any history size)."""
-    _, filters = _history_filters(request)
-    response = StreamingHttpResponse(
-        csv_lines(export_rows(scan_list(request.user, filters))), content_type="text/csv"
-    )
+    _, scans = _history_filters(request)
+    response = StreamingHttpResponse(csv_lines(export_rows(scans)), content_type="text/csv")
     stamp = timezone.now().strftime("%Y%m%d-%H%M")
     response["Content-Disposition"] = f'attachment; filename="scans-{stamp}.csv"'
     return response

@@ -117,6 +117,7 @@ AXES_COOLOFF_TIME = env_int("PNEUMO_LOGIN_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+AXES_LOCKOUT_CALLABLE = "diagnosis.error_views.locked_out"  # 429 in the site's layout
 # Reverse proxies in front of the app that append to X-Forwarded-For: the client address
 # is the one the outermost trusted proxy saw; with 0 the header is ignored (it is the
 # client's own word), for login lock-outs and API throttles alike.
@@ -260,12 +261,13 @@ FILE_UPLOAD_HANDLERS = [
 ]
 
 REST_FRAMEWORK = {
+    # The token first: its challenge makes missing or bad credentials a 401, not a 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "diagnosis.api.authentication.TokenOrBearerAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "diagnosis.api.pagination.PageSizePagination",
     "PAGE_SIZE": 25,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "diagnosis.api.exceptions.exception_handler",

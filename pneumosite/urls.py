@@ -2,7 +2,8 @@
 
 from django.contrib import admin
 from django.contrib.auth.decorators import login_not_required
-from django.urls import include, path
+from django.urls import include, path, reverse_lazy
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from diagnosis.api.views import LegacyPredictView
@@ -17,6 +18,12 @@ urlpatterns = [
         login_not_required(SpectacularSwaggerSplitView.as_view(url_name="schema")),
         name="api-docs",
     ),
+    # Where the original FastAPI service had its Swagger UI and schema.
+    path("docs", login_not_required(RedirectView.as_view(url=reverse_lazy("api-docs")))),
+    path(
+        "openapi.json",
+        login_not_required(RedirectView.as_view(url="/api/schema/?format=json")),
+    ),
     path(
         "pneumonia/predict", login_not_required(LegacyPredictView.as_view()), name="legacy-predict"
     ),
@@ -24,3 +31,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler400 = "diagnosis.error_views.bad_request"
+handler403 = "diagnosis.error_views.permission_denied"
+handler404 = "diagnosis.error_views.page_not_found"
+handler500 = "diagnosis.error_views.server_error"

@@ -5,6 +5,8 @@ from rest_framework import serializers
 from diagnosis.ml import calibrated_for_site, current_card
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
 
+MAX_NOTES = 10_000
+
 BAND_CHOICES = [(CLEAR, "clear"), (BORDERLINE, "borderline")]
 
 
@@ -145,13 +147,20 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
         return ReviewSerializer(scan).data if scan.is_reviewed else None
 
 
+class ScanNotesSerializer(serializers.Serializer):
+    notes = serializers.CharField(
+        allow_blank=True, max_length=MAX_NOTES, help_text="Free text; replaces the notes."
+    )
+
+
 class ScanUploadSerializer(serializers.Serializer):
     image = serializers.FileField(help_text="A chest X-ray: JPEG, PNG or DICOM.")
 
 
 class BatchUploadSerializer(serializers.Serializer):
     images = serializers.ListField(
-        child=serializers.FileField(),
+        # An empty file is the service's to reject, by name, in `rejected`.
+        child=serializers.FileField(allow_empty_file=True),
         allow_empty=False,
         help_text="Several chest X-rays (repeat the `images` field), analysed in one batch.",
     )
@@ -162,9 +171,17 @@ class RejectedFileSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class DuplicateFileSerializer(serializers.Serializer):
+    filename = serializers.CharField()
+    duplicate_of = serializers.IntegerField(
+        source="scan.pk", help_text="Your earlier scan of the same content."
+    )
+
+
 class BatchResultSerializer(serializers.Serializer):
     scans = ScanSerializer(many=True)
     rejected = RejectedFileSerializer(many=True)
+    duplicates = DuplicateFileSerializer(many=True)
 
 
 class ExportRowSerializer(VerdictSerializer):

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from axes.handlers.proxy import AxesProxyHandler
-from django.conf import settings
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -25,6 +24,7 @@ from diagnosis.api.serializers import (
     LegacyPredictionSerializer,
     LegacyPredictUploadSerializer,
     ReviewInputSerializer,
+    ScanNotesSerializer,
     ScanSerializer,
     ScanUploadSerializer,
 )
@@ -33,6 +33,7 @@ from diagnosis.api.throttles import (
     TokenUsernameThrottle,
     submitted_username,
 )
+from diagnosis.error_views import lockout_message
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.forms import RESULT_CHOICES, REVIEW_CHOICES, SORT_CHOICES, HistoryFilterForm
 from diagnosis.ml import NO_MODEL_HELP, current_card
@@ -41,17 +42,24 @@ from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
 from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to, site_performance
 from diagnosis.services import (
-    scan_create,
     scan_create_many,
     scan_delete,
     scan_heatmap,
     scan_review,
     scan_review_clear,
+    scan_set_notes,
+    scan_upload,
 )
 
 ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
 IMAGE = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
 OVERLAY = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+REANALYSE = OpenApiParameter(
+    "reanalyse",
+    OpenApiTypes.BOOL,
+    description="Run the model again on content you uploaded before (default: report the "
+    "earlier scan as `duplicate_of`)",
+)
 FILTER_PARAMETERS = [
     OpenApiParameter("q", description="Part of the file name"),
     OpenApiParameter(
@@ -62,12 +70,18 @@ FILTER_PARAMETERS = [
     OpenApiParameter("date_from", OpenApiTypes.DATE, description="Uploaded on or after"),
     OpenApiParameter("date_to", OpenApiTypes.DATE, description="Uploaded on or before"),
     OpenApiParameter("sort", enum=[value for value, _ in SORT_CHOICES], description="Order"),
+    OpenApiParameter("batch", description="Comma-separated scan ids: one upload's results"),
     OpenApiParameter(
         "review",
         enum=[value for value, _ in REVIEW_CHOICES if value],
         description="Reviewed, not reviewed, or reviewed with a finding other than the verdict",
     ),
 ]
+
+
+def reanalyse_asked(request: Request) -> bool:
+    """?reanalyse=1 (true, yes, on): analyse again what the caller uploaded before."""
+    return request.query_params.get("reanalyse", "").lower() in {"1", "true", "yes", "on"}
 
 
 @extend_schema(tags=["scans"])
@@ -80,7 +94,7 @@ class ScanViewSet(
     """The caller's scans, newest first (staff see everyone's)."""
 
     serializer_class = ScanSerializer
-    parser_classes = [MultiPartParser, FormParser]
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
     UPLOAD_ACTIONS = ("create", "batch")
     FILTERED_ACTIONS = ("list", "export")  # the history's filters apply to these only
 
@@ -106,7 +120,10 @@ class ScanViewSet(
             return scans_visible_to(self.request.user)
         filters = HistoryFilterForm(self.request.query_params)
         if not filters.is_valid():
-            raise ValidationError(filters.errors)
+            # Sentences under each filter's name, and all of them together in "detail".
+            raise ValidationError(
+                {**filters.problems_by_filter(), "detail": " ".join(filters.problems())}
+            )
         return scan_list(self.request.user, filters.filters())
 
     @extend_schema(parameters=FILTER_PARAMETERS)
@@ -114,28 +131,41 @@ class ScanViewSet(
         return super().list(request, *args, **kwargs)
 
     @extend_schema(
+        parameters=[REANALYSE],
         request={"multipart/form-data": ScanUploadSerializer},
-        responses={201: ScanSerializer, **ERRORS},
+        responses={201: ScanSerializer, 200: ScanSerializer, **ERRORS},
         description=(
             "Upload a chest X-ray (field `image`). 201 with the scan; an image not "
             "recognised as a chest X-ray is stored with status `not_recognised` and "
-            "`predicted_class` null."
+            "`predicted_class` null. Content you uploaded before: 200 with that earlier "
+            "scan and `duplicate_of` (its id), the model not run again (`?reanalyse=1` "
+            "runs it and stores a new scan)."
         ),
     )
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        scan = scan_create(owner=request.user, uploaded_file=upload.validated_data["image"])
+        scan, duplicate = scan_upload(
+            owner=request.user,
+            uploaded_file=upload.validated_data["image"],
+            reanalyse=reanalyse_asked(request),
+        )
         body = ScanSerializer(scan, context=self.get_serializer_context()).data
+        if duplicate:
+            return Response({**body, "duplicate_of": scan.pk})
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
+        parameters=[REANALYSE],
         request={"multipart/form-data": BatchUploadSerializer},
-        responses={201: BatchResultSerializer, **ERRORS},
+        responses={201: BatchResultSerializer, 200: BatchResultSerializer, **ERRORS},
         description=(
             "Several X-rays in one request (repeat the field `images`), predicted in one "
             "batch. Each file succeeds or fails on its own: 201 when at least one was "
-            "stored, 400 when none was; `rejected` says why for each bad file."
+            "stored, 200 when every good file had been uploaded before, 400 when none "
+            "was good; `rejected` says why for each bad file, `duplicates` names the "
+            "earlier scan (`duplicate_of`) of each file uploaded before (not analysed "
+            "again unless `?reanalyse=1`)."
         ),
     )
     @action(detail=False, methods=["post"])
@@ -143,10 +173,14 @@ class ScanViewSet(
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
         result = scan_create_many(
-            owner=request.user, uploaded_files=upload.validated_data["images"]
+            owner=request.user,
+            uploaded_files=upload.validated_data["images"],
+            reanalyse=reanalyse_asked(request),
         )
         body = BatchResultSerializer(result, context=self.get_serializer_context()).data
         code = status.HTTP_201_CREATED if result.scans else status.HTTP_400_BAD_REQUEST
+        if not result.scans and result.duplicates:
+            code = status.HTTP_200_OK
         return Response(body, status=code)
 
     @extend_schema(
@@ -192,6 +226,17 @@ class ScanViewSet(
             review = ReviewInputSerializer(data=request.data)
             review.is_valid(raise_exception=True)
             scan = scan_review(scan=scan, reviewer=request.user, **review.validated_data)
+        return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        request=ScanNotesSerializer,
+        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+        description="Edit the scan's `notes` (JSON or form); 200 with the scan.",
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        notes = ScanNotesSerializer(data=request.data)
+        notes.is_valid(raise_exception=True)
+        scan = scan_set_notes(scan=self.get_object(), notes=notes.validated_data["notes"])
         return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
 
     def perform_destroy(self, instance: Scan) -> None:
@@ -240,6 +285,7 @@ class ScanViewSet(
         return self._map_response("saliency")
 
 
+@extend_schema(tags=["auth"], auth=[])  # it is how credentials are obtained: none needed
 class TokenView(ObtainAuthToken):
     """DRF's token login, answering 429 rather than 400 while the user is locked out."""
 
@@ -248,10 +294,7 @@ class TokenView(ObtainAuthToken):
     def post(self, request: Request, *args, **kwargs) -> Response:
         credentials = {"username": submitted_username(request)}
         if AxesProxyHandler.is_locked(request._request, credentials):
-            minutes = settings.AXES_COOLOFF_TIME * 60
-            raise Throttled(
-                detail=f"Too many failed logins for this account: try again in {minutes:g} minutes."
-            )
+            raise Throttled(detail=lockout_message())
         return super().post(request, *args, **kwargs)
 
 
@@ -291,10 +334,17 @@ class LegacyPredictView(APIView):
     @extend_schema(
         request={"multipart/form-data": LegacyPredictUploadSerializer},
         responses={200: LegacyPredictionSerializer, **ERRORS},
-        description="Upload field `image_file`; the scan is recorded in the caller's history.",
+        parameters=[REANALYSE],
+        description="Upload field `image_file`; the scan is recorded in the caller's history. "
+        "Content uploaded before: its earlier result, with `duplicate_of` (its id).",
     )
     def post(self, request: Request) -> Response:
         upload = LegacyPredictUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        scan = scan_create(owner=request.user, uploaded_file=upload.validated_data["image_file"])
-        return Response(LegacyPredictionSerializer(scan).data)
+        scan, duplicate = scan_upload(
+            owner=request.user,
+            uploaded_file=upload.validated_data["image_file"],
+            reanalyse=reanalyse_asked(request),
+        )
+        body = LegacyPredictionSerializer(scan).data
+        return Response({**body, "duplicate_of": scan.pk} if duplicate else body)

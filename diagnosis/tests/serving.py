@@ -81,8 +81,7 @@ def gunicorn(folder: Path, **env: str) -> Iterator[str]:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}  # a SQLite file
     environ.update(PNEUMO_BIND=f"127.0.0.1:{port}", PNEUMO_VAR_DIR=str(folder), **env)
-    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py"]
-    command += ["--control-socket", str(folder / "gunicorn.ctl"), "pneumosite.wsgi"]
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "pneumosite.wsgi"]
     base = f"http://127.0.0.1:{port}"
     with running(command, f"{base}/healthcheck", folder / "gunicorn.log", cwd=ROOT, env=environ):
         yield base

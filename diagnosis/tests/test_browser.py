@@ -95,6 +95,28 @@ def test_drag_and_drop_upload(browser_page):
     assert errors == []
 
 
+def test_upload_form_checks_the_limits_then_shows_progress_per_file(
+    browser_page, tmp_path, settings
+):
+    page, base, errors = browser_page
+    settings.PNEUMO_MAX_BATCH_FILES = 2
+    log_in(page, base)
+    paths = []
+    for index in range(3):
+        paths.append(tmp_path / f"chest-{index}.png")
+        paths[-1].write_bytes(xray_png(seed=index))
+    page.set_input_files("#id_image", [str(path) for path in paths])
+    page.click("#upload-form button[type=submit]")
+    assert "at most 2 can be analysed at once" in page.inner_text("#upload-problem")
+    assert not Scan.objects.exists()  # nothing was sent
+
+    page.set_input_files("#id_image", [str(path) for path in paths[:2]])
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_url(re.compile(r".*/scans/\?batch=\d+,\d+$"))
+    assert page.locator("tr.new-scan").count() == 2
+    assert errors == []
+
+
 def test_api_docs_work_offline(browser_page):
     page, base, errors = browser_page
     page.goto(base + "/api/docs/")

@@ -47,16 +47,16 @@ def test_an_upload_spooled_to_disk_has_no_name(
     alice_api, model, settings, system_temp, monkeypatch
 ):
     seen = {}
-    real_scan_create = api_views.scan_create
+    real_scan_upload = api_views.scan_upload
 
-    def look_at_the_disk(*, owner, uploaded_file):
+    def look_at_the_disk(*, owner, uploaded_file, reanalyse):
         seen["type"] = type(uploaded_file)
         seen["link"] = os.readlink(f"/proc/self/fd/{uploaded_file.fileno()}")
         seen["named files"] = os.listdir(settings.PNEUMO_UPLOAD_SPOOL_DIR) + os.listdir(system_temp)
         seen["mode"] = stat.S_IMODE(os.stat(settings.PNEUMO_UPLOAD_SPOOL_DIR).st_mode)
-        return real_scan_create(owner=owner, uploaded_file=uploaded_file)
+        return real_scan_upload(owner=owner, uploaded_file=uploaded_file, reanalyse=reanalyse)
 
-    monkeypatch.setattr(api_views, "scan_create", look_at_the_disk)
+    monkeypatch.setattr(api_views, "scan_upload", look_at_the_disk)
     upload = SimpleUploadedFile("patient.png", xray_png(), "image/png")
     response = alice_api.post(reverse("api:scan-list"), {"image": upload}, format="multipart")
 

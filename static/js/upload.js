@@ -1,13 +1,102 @@
-// Drag-and-drop onto the upload form's drop zone; the plain file input still works without it.
+// The upload form: drag-and-drop onto the drop zone, the limits checked before sending,
+// and progress per file while the request goes up (then "analysing" until the answer).
+// Without JavaScript the plain form posts the same files.
 (function () {
   "use strict";
+  var form = document.getElementById("upload-form");
   var zone = document.getElementById("dropzone");
   var input = zone && zone.querySelector("input[type=file]");
   var text = document.getElementById("dropzone-text");
-  if (!zone || !input) { return; }
+  var problem = document.getElementById("upload-problem");
+  var progress = document.getElementById("upload-progress");
+  if (!form || !zone || !input) { return; }
+  var MB = 1e6;
+
   function showName() {
-    if (input.files && input.files.length) { text.textContent = input.files[0].name; }
+    var count = input.files ? input.files.length : 0;
+    if (count === 1) { text.textContent = input.files[0].name; }
+    if (count > 1) { text.textContent = count + " files chosen"; }
+    problem.hidden = true;
   }
+
+  function limitProblem(files) {
+    var maxFiles = Number(form.dataset.maxFiles);
+    var total = 0;
+    if (files.length > maxFiles) {
+      return files.length + " files chosen: at most " + maxFiles + " can be analysed at once.";
+    }
+    for (var i = 0; i < files.length; i += 1) { total += files[i].size; }
+    if (total > Number(form.dataset.maxBatchMb) * MB) {
+      return "The files add up to " + (total / MB).toFixed(1) + " MB; the limit is " +
+        Number(form.dataset.maxBatchMb).toFixed(0) + " MB per upload.";
+    }
+    return "";
+  }
+
+  function progressRows(files) {
+    progress.textContent = "";
+    var rows = [];
+    for (var i = 0; i < files.length; i += 1) {
+      var row = document.createElement("li");
+      row.textContent = files[i].name + ": waiting";
+      progress.appendChild(row);
+      rows.push({ row: row, name: files[i].name, end: 0, size: files[i].size });
+    }
+    var sent = 0;
+    rows.forEach(function (entry) { sent += entry.size; entry.end = sent; });
+    progress.hidden = false;
+    return rows;
+  }
+
+  function showSent(rows, loaded, total) {
+    // Multipart overhead aside, the files go up in order: the bytes sent say which one.
+    var scale = rows.length ? rows[rows.length - 1].end / total : 1;
+    rows.forEach(function (entry) {
+      var start = entry.end - entry.size;
+      var done = Math.min(Math.max(loaded * scale - start, 0), entry.size);
+      var percent = entry.size ? Math.floor(100 * done / entry.size) : 100;
+      entry.row.textContent = entry.name + ": " + (percent >= 100 ? "sent, analysing" : "sending " + percent + "%");
+      entry.row.className = percent >= 100 ? "done" : "";
+    });
+  }
+
+  function showAnswer(request) {
+    if (request.status < 400 && request.responseURL) {
+      window.location.assign(request.responseURL);
+      return;
+    }
+    var page = new DOMParser().parseFromString(request.responseText, "text/html");
+    document.title = page.title;
+    document.body.replaceWith(document.adoptNode(page.body));
+  }
+
+  function send(event) {
+    var files = input.files || [];
+    var message = limitProblem(files);
+    if (message) {
+      event.preventDefault();
+      problem.textContent = message;
+      problem.hidden = false;
+      return;
+    }
+    if (!window.XMLHttpRequest || !window.FormData || !files.length) { return; }
+    event.preventDefault();
+    var rows = progressRows(files);
+    var request = new XMLHttpRequest();
+    request.open("POST", form.action || window.location.href);
+    request.upload.addEventListener("progress", function (step) {
+      if (step.lengthComputable) { showSent(rows, step.loaded, step.total); }
+    });
+    request.upload.addEventListener("load", function () { showSent(rows, 1, 1); });
+    request.addEventListener("load", function () { showAnswer(request); });
+    request.addEventListener("error", function () {
+      problem.textContent = "The upload failed (network error); please try again.";
+      problem.hidden = false;
+    });
+    form.querySelector("button[type=submit]").disabled = true;
+    request.send(new FormData(form));
+  }
+
   ["dragenter", "dragover"].forEach(function (name) {
     zone.addEventListener(name, function (event) {
       event.preventDefault();
@@ -25,4 +114,5 @@
     }
   });
   input.addEventListener("change", showName);
+  form.addEventListener("submit", send);
 }());

@@ -1,9 +1,18 @@
-"""Create a first (super)user when the database has none, and print its password once."""
+"""Create a first (super)user when the database has none, and print its password last, in
+a box; on later runs, say how to get in."""
 
 import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
+MANAGE = ".venv/bin/python manage.py"
+
+
+def boxed(lines: list[str]) -> str:
+    width = max(len(line) for line in lines)
+    rule = "+" + "-" * (width + 2) + "+"
+    return "\n".join([rule, *(f"| {line.ljust(width)} |" for line in lines), rule])
 
 
 class Command(BaseCommand):
@@ -15,13 +24,23 @@ class Command(BaseCommand):
     def handle(self, *args, username: str, **options) -> None:
         users = get_user_model().objects
         if users.exists():
-            self.stdout.write("Users exist already; no user created.")
+            admins = list(
+                users.filter(is_superuser=True).order_by("pk").values_list("username", flat=True)
+            )
+            self.stdout.write(
+                "Users exist already; no user created. Log in as "
+                + (", ".join(admins[:5]) if admins else "an existing user")
+                + f". Forgot the password: `{MANAGE} changepassword USERNAME`; "
+                f"another administrator: `{MANAGE} createsuperuser`."
+            )
             return
         password = secrets.token_urlsafe(12)
         users.create_superuser(username=username, email="", password=password)
-        self.stdout.write(
-            self.style.SUCCESS(
-                f"Created user {username!r} with password {password!r} "
-                "(shown once: note it, or change it with `python manage.py changepassword`)."
-            )
+        box = boxed(
+            [
+                f"First user: {username}",
+                f"Password:   {password}",
+                f"Shown once; change it with `{MANAGE} changepassword {username}`.",
+            ]
         )
+        self.stdout.write(self.style.SUCCESS(box))
