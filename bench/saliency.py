@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
+from bench.model_bench import median_ms
 from mlcore.artifact import SHIPPED_MODEL_DIR, load_model
 from mlcore.gradcam import class_activation_map, gradcam_model
 from mlcore.imaging import decode_upload
@@ -103,16 +103,6 @@ def randomised(model):
     return keras.models.clone_model(model)
 
 
-def median_ms(action: Callable[[], object], repeats: int = 10) -> float:
-    action()  # warm-up (first call traces nothing new, but fills caches)
-    times = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        action()
-        times.append((time.perf_counter() - started) * 1000)
-    return statistics.median(times)
-
-
 def run(model_dir: Path, data_dir: Path, count: int) -> list[dict]:
     predictor = Predictor(model_dir)
     card = predictor.card
@@ -134,8 +124,13 @@ def run(model_dir: Path, data_dir: Path, count: int) -> list[dict]:
         figures("Grad-CAM (before)", forward, gradcam(model), gradcam(random_model), inputs),
         figures("occlusion (now)", forward, occlusion(forward), occlusion(random_forward), inputs),
     ]
-    rows[0]["map ms"] = median_ms(lambda: gradcam(model)(inputs[0]))
-    rows[1]["map ms"] = median_ms(lambda: predictor.saliency(inputs[0], towards_pneumonia=True))
+    timed = (
+        lambda: gradcam(model)(inputs[0]),
+        lambda: predictor.saliency(inputs[0], towards_pneumonia=True),
+    )
+    for row, action in zip(rows, timed, strict=False):
+        action()  # warm-up: the first call traces and fills caches
+        row["map ms"] = median_ms(action, 10)
     maps = [predictor.saliency(x, towards_pneumonia=True) for x in inputs]
     rows[0]["share of maps noted weak / diffuse"] = "-"
     rows[1]["share of maps noted weak / diffuse"] = (
