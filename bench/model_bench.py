@@ -96,4 +96,25 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     figures["original design per request: load model + predict() ms"] = median_ms(
         original_design, 5
     )
+    figures.update(dicom_decode_costs(repeats))
     return figures
+
+
+def dicom_decode_costs(repeats: int) -> dict[str, float]:
+    """What decoding a DICOM upload in a limited child process (mlcore.sandbox) costs over
+    decoding it in the worker itself."""
+    from mlcore.dicom import render_dicom
+    from mlcore.imaging import DEFAULT_LIMITS
+    from mlcore.tests.dicom_files import chest_pixels, dicom_bytes
+
+    data = dicom_bytes(chest_pixels(size=1024))
+    size = DISPLAY_SIZE // 2
+    decode_upload(data, draft_size=size)  # starts the child processes' server
+    return {
+        "decode 1024 px DICOM in a limited child (as uploads) ms": median_ms(
+            lambda: decode_upload(data, draft_size=size), repeats
+        ),
+        "decode 1024 px DICOM in-process (unlimited) ms": median_ms(
+            lambda: render_dicom(data, DEFAULT_LIMITS.dicom_options(size)), repeats
+        ),
+    }
