@@ -4,7 +4,8 @@ A site's reviewed images (or a labelled folder) give a new last layer: a logisti
 the pooled features (:mod:`mlcore.head`), fitted on the site's images plus, when a
 training folder is available, a sample of training images with a small weight (chosen by
 cross-validation, as is the L2 strength), Platt-calibrated and thresholded by the one rule,
-:func:`mlcore.calibration.choose_threshold`. The threshold-only special case keeps the
+:func:`mlcore.calibration.choose_threshold` (the site's target sensitivity, and its
+specificity floor when both can be kept). The threshold-only special case keeps the
 network and its calibration and only moves the threshold (``set_site_threshold``).
 
 Before anything is installed, nested cross-validation grouped by patient scores every
@@ -35,7 +36,7 @@ from mlcore.artifact import (
     read_card,
     write_card,
 )
-from mlcore.calibration import borderline_band, choose_threshold
+from mlcore.calibration import ThresholdRule, borderline_band
 from mlcore.errors import DatasetError, InvalidOption, OutOfTime
 from mlcore.guardrail import INSTALL_RULE, figures, guardrail_failures
 from mlcore.inference import Predictor
@@ -58,6 +59,9 @@ class Options:
     # Added to the target when the threshold is chosen on out-of-fold scores (0: measured
     # held-out sensitivity was already at the target on average; docs/model.md).
     sensitivity_margin: float = 0.0
+    # The specificity the threshold keeps as well when the site's scores allow both (None:
+    # sensitivity alone); docs/model.md measures what it changes.
+    min_specificity: float | None = 0.90
     min_per_class: int = 20
     force: bool = False
     max_minutes: float | None = None
@@ -65,8 +69,9 @@ class Options:
     seed: int = 0
 
     @property
-    def threshold_target(self) -> float:
-        return min(1.0, self.target_sensitivity + self.sensitivity_margin)
+    def threshold_rule(self) -> ThresholdRule:
+        target = min(1.0, self.target_sensitivity + self.sensitivity_margin)
+        return ThresholdRule(target, self.min_specificity)
 
 
 class Clock:
@@ -124,9 +129,7 @@ def _held_out_thresholds(data: head.HeadData, probabilities: np.ndarray, options
     thresholds = np.zeros(len(probabilities))
     for fold in head.grouped_folds(data, data.site_rows, head.FOLDS, options.seed):
         kept = np.setdiff1d(data.site_rows, fold)
-        thresholds[fold] = choose_threshold(
-            data.labels[kept], probabilities[kept], options.threshold_target
-        )
+        thresholds[fold] = options.threshold_rule.choose(data.labels[kept], probabilities[kept])
     return thresholds
 
 
@@ -186,7 +189,7 @@ def adapt_scored(
     if options.threshold_only:
         thresholds = _held_out_thresholds(data, probabilities, options)
         after = figures(site.labels, probabilities >= thresholds, probabilities, probabilities)
-        threshold = choose_threshold(site.labels, probabilities, options.threshold_target)
+        threshold = options.threshold_rule.choose(site.labels, probabilities)
         new_head, hyperparameters = None, {}
         band_scores = (site.labels, probabilities)
     else:
@@ -195,7 +198,10 @@ def adapt_scored(
     failures = guardrail_failures(before, after, options.target_sensitivity)
     card = _site_card(active, site, data, options, before, after, threshold, failures)
     # The borderline band, by the training's rule, on the scores that chose the threshold.
-    card.band = borderline_band(*band_scores, options.threshold_target, "site images")
+    rule = options.threshold_rule
+    card.band = borderline_band(
+        *band_scores, rule.target_sensitivity, "site images", rule.min_specificity
+    )
     card.adaptation.hyperparameters = hyperparameters
     clock.step("candidate ready" + "".join(f"; {failure}" for failure in failures))
     return Candidate(card, new_head, model_dir, failures)
@@ -206,17 +212,17 @@ def _fit_head(data: head.HeadData, active: np.ndarray, options: Options, clock: 
     probabilities of the site rows, to compare with), then the head fitted on every review."""
     weights = TRAIN_WEIGHTS if len(data.training_rows) else (0.0,)
     candidates = head.grid(HEAD_L2, weights)
-    target = options.threshold_target
+    rule = options.threshold_rule
     clock.step(f"nested cross-validation by patient, {len(candidates)} candidate heads")
     held_out = head.nested_cross_validation(
         data,
         candidates,
-        target,
+        rule,
         options.seed,
         on_fold=lambda done, total: clock.step(f"outer fold {done}/{total} scored"),
     )
     after = figures(held_out.labels, held_out.predicted, held_out.probabilities, active)
-    choice = head.choose(data, data.site_rows, candidates, target, options.seed)
+    choice = head.choose(data, data.site_rows, candidates, rule, options.seed)
     final = head.final_head(data, data.site_rows, choice)
     params = choice.params
     clock.step(f"final head: L2 {params.l2:g}, training weight {params.train_weight:g}")
@@ -247,7 +253,7 @@ def _site_card(
     counts = site.counts()
     card.threshold = threshold
     card.threshold_rule = (
-        f"highest threshold with sensitivity >= {options.threshold_target:.1%} on the "
+        f"{options.threshold_rule} on the "
         f"{'out-of-fold ' if kind == 'head' else ''}calibrated probabilities of "
         f"{len(site.labels)} labelled site images ({counts['normal']} normal, "
         f"{counts['pneumonia']} pneumonia; target {options.target_sensitivity:.1%} + margin "

@@ -9,6 +9,7 @@ them to validation images, a deploying site to its own labelled images.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -58,20 +59,78 @@ def fit_platt(logits: np.ndarray, labels: np.ndarray, steps: int = 100) -> tuple
     return float(params[0]), float(params[1])
 
 
-def choose_threshold(labels: np.ndarray, probs: np.ndarray, target_sensitivity: float) -> float:
+@dataclass(frozen=True)
+class ThresholdRule:
+    """How an operating threshold is chosen from labelled scores: :func:`choose_threshold`."""
+
+    target_sensitivity: float
+    min_specificity: float | None = None
+
+    def choose(self, labels: np.ndarray, probs: np.ndarray) -> float:
+        return choose_threshold(labels, probs, self.target_sensitivity, self.min_specificity)
+
+    def __str__(self) -> str:
+        sensitivity = f"sensitivity >= {self.target_sensitivity:.1%}"
+        if self.min_specificity is None:
+            return f"highest threshold with {sensitivity}"
+        return (
+            f"{sensitivity} and specificity >= {self.min_specificity:.1%} with the widest "
+            f"margin (in standard errors) where both hold, else the highest threshold with "
+            f"{sensitivity}"
+        )
+
+
+def choose_threshold(
+    labels: np.ndarray,
+    probs: np.ndarray,
+    target_sensitivity: float,
+    min_specificity: float | None = None,
+) -> float:
     """The highest threshold (hence best specificity) whose sensitivity is >= the target.
 
-    The threshold is placed halfway to the next lower score, so that the rule does not hinge
-    on one exact value.
+    With ``min_specificity`` (a deploying site's floor): when some thresholds keep both the
+    target sensitivity and that specificity on these scores, the one farthest from missing
+    either, in binomial standard errors of each (:func:`_widest_margin`), since the scores
+    of new patients will move both; when none does, the sensitivity rule alone (sensitivity
+    comes first). The threshold is placed halfway to the next lower score, so that the rule
+    does not hinge on one exact value.
     """
     labels = np.asarray(labels).astype(bool)
-    positives = np.sort(np.asarray(probs)[labels])[::-1]
+    probs = np.asarray(probs)
+    positives = np.sort(probs[labels])[::-1]
     if len(positives) == 0:
         return 0.5
-    needed = min(max(int(np.ceil(target_sensitivity * len(positives))), 1), len(positives))
-    cutoff = positives[needed - 1]
-    below = np.asarray(probs)[np.asarray(probs) < cutoff]
+    cutoff = None
+    if min_specificity is not None and not labels.all():
+        cutoff = _widest_margin(labels, probs, target_sensitivity, min_specificity)
+    if cutoff is None:
+        needed = min(max(int(np.ceil(target_sensitivity * len(positives))), 1), len(positives))
+        cutoff = positives[needed - 1]
+    below = probs[probs < cutoff]
     return float((cutoff + below.max()) / 2) if len(below) else float(cutoff)
+
+
+def _widest_margin(
+    labels: np.ndarray, probs: np.ndarray, target_sensitivity: float, min_specificity: float
+) -> float | None:
+    """The score that, used as the threshold, keeps sensitivity >= its target and
+    specificity >= its floor with the largest smaller margin, each margin in standard errors
+    of a proportion at its target over its class count; None when no score keeps both."""
+    candidates = np.unique(probs)
+    positives, negatives = np.sort(probs[labels]), np.sort(probs[~labels])
+    sensitivity = 1.0 - np.searchsorted(positives, candidates) / len(positives)
+    specificity = np.searchsorted(negatives, candidates) / len(negatives)
+    margin = np.minimum(
+        _in_standard_errors(sensitivity, target_sensitivity, len(positives)),
+        _in_standard_errors(specificity, min_specificity, len(negatives)),
+    )
+    best = int(np.argmax(margin))  # ties: the lowest threshold, the more sensitive
+    return float(candidates[best]) if margin[best] >= 0 else None
+
+
+def _in_standard_errors(observed: np.ndarray, target: float, count: int) -> np.ndarray:
+    spread = np.sqrt(max(target * (1.0 - target), 1e-4) / count)
+    return (observed - target) / spread
 
 
 def expected_calibration_error(
@@ -97,6 +156,7 @@ def threshold_band(
     probs: np.ndarray,
     target_sensitivity: float,
     *,
+    min_specificity: float | None = None,
     resamples: int = BAND_RESAMPLES,
     seed: int = 0,
 ) -> tuple[float, float]:
@@ -108,26 +168,31 @@ def threshold_band(
     Always contains the threshold chosen on all the scores.
     """
     labels, probs = np.asarray(labels), np.asarray(probs)
+    rule = ThresholdRule(target_sensitivity, min_specificity)
     rng = np.random.default_rng(seed)
     chosen = [
-        choose_threshold(labels[pick], probs[pick], target_sensitivity)
+        rule.choose(labels[pick], probs[pick])
         for pick in (rng.integers(0, len(labels), len(labels)) for _ in range(resamples))
     ]
     tail = (1.0 - BAND_LEVEL) / 2 * 100
     low, high = np.percentile(chosen, [tail, 100 - tail])
-    threshold = choose_threshold(labels, probs, target_sensitivity)
+    threshold = rule.choose(labels, probs)
     return float(min(low, threshold)), float(max(high, threshold))
 
 
 def borderline_band(
-    labels: np.ndarray, probs: np.ndarray, target_sensitivity: float, where: str
+    labels: np.ndarray,
+    probs: np.ndarray,
+    target_sensitivity: float,
+    where: str,
+    min_specificity: float | None = None,
 ) -> Band:
     """:func:`threshold_band` of labelled scores, with its rule in words (``where``: whose
     images they are, e.g. "validation images")."""
-    low, high = threshold_band(labels, probs, target_sensitivity)
-    rule = (
-        f"central {BAND_LEVEL:.0%} of the thresholds that the rule (highest with "
-        f"sensitivity >= {target_sensitivity:.0%}) picks on {BAND_RESAMPLES} bootstrap "
-        f"resamples of {len(labels)} {where}"
+    low, high = threshold_band(labels, probs, target_sensitivity, min_specificity=min_specificity)
+    rule = ThresholdRule(target_sensitivity, min_specificity)
+    words = (
+        f"central {BAND_LEVEL:.0%} of the thresholds that the rule ({rule}) picks on "
+        f"{BAND_RESAMPLES} bootstrap resamples of {len(labels)} {where}"
     )
-    return Band(low, high, rule)
+    return Band(low, high, words)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from mlcore.calibration import choose_threshold, fit_platt
+from mlcore.calibration import ThresholdRule, fit_platt
 from mlcore.metrics import roc_auc, sigmoid
 
 BASIS_SIZE = 128
@@ -176,17 +176,21 @@ def out_of_fold_logits(
 
 
 def choose(
-    data: HeadData, rows: np.ndarray, candidates: Sequence[HeadParams], target: float, seed: int
+    data: HeadData,
+    rows: np.ndarray,
+    candidates: Sequence[HeadParams],
+    rule: ThresholdRule,
+    seed: int,
 ) -> Choice:
     """Hyperparameters by out-of-fold AUC, Platt scaling on those scores, the threshold by
-    :func:`mlcore.calibration.choose_threshold` at ``target`` on the calibrated scores."""
+    ``rule`` on the calibrated scores."""
     labels = np.asarray(data.labels[rows])
     logits = out_of_fold_logits(data, rows, candidates, seed)
     aucs = [roc_auc(labels, scores) for scores in logits]
     best = int(np.argmax(aucs))  # ties: the first, i.e. the smallest L2 of the grid
     slope, offset = fit_platt(logits[best], labels)
     probabilities = sigmoid(slope * logits[best] + offset)
-    threshold = choose_threshold(labels, probabilities, target)
+    threshold = rule.choose(labels, probabilities)
     return Choice(candidates[best], slope, offset, threshold, aucs[best], labels, probabilities)
 
 
@@ -213,7 +217,7 @@ class HeldOut:
 def nested_cross_validation(
     data: HeadData,
     candidates: Sequence[HeadParams],
-    target: float,
+    rule: ThresholdRule,
     seed: int,
     outer: Sequence[np.ndarray] | None = None,
     on_fold: Callable[[int, int], None] | None = None,
@@ -226,7 +230,7 @@ def nested_cross_validation(
     probabilities, thresholds = np.zeros(len(rows)), np.zeros(len(rows))
     for number, fold in enumerate(outer):
         kept = np.setdiff1d(rows, fold)
-        choice = choose(data, kept, candidates, target, seed)
+        choice = choose(data, kept, candidates, rule, seed)
         where = [position[row] for row in fold]
         probabilities[where] = sigmoid(final_head(data, kept, choice).logits(data.features[fold]))
         thresholds[where] = choice.threshold

@@ -8,6 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from mlcore import adaptation
+from mlcore.artifact import read_card
 from mlcore.testing import TINY_VERSION, labelled_xray_folder
 
 SITE_VERSION = f"{TINY_VERSION}+site.1"
@@ -44,6 +45,14 @@ def test_too_few_reviews_are_refused_in_one_line(reviewed, settings):
     assert not settings.PNEUMO_MODEL_VERSIONS_DIR.exists()
 
 
+@pytest.mark.parametrize("floor", [1.0, -0.1])
+def test_a_specificity_floor_outside_0_to_1_is_refused_in_one_line(reviewed, settings, floor):
+    reviewed(normal=5, pneumonia=5)
+    with pytest.raises(CommandError, match="--min-specificity must be at least 0 and below 1"):
+        call_command("adapt_to_site", install=True, min_specificity=floor)
+    assert not settings.PNEUMO_MODEL_VERSIONS_DIR.exists()
+
+
 @pytest.mark.slow
 def test_install_switches_the_running_worker_and_model_versions_rolls_back(
     reviewed, alice, make_scan, settings, capsys
@@ -57,6 +66,8 @@ def test_install_switches_the_running_worker_and_model_versions_rolls_back(
 
     assert active_pointer(settings) == SITE_VERSION
     assert make_scan(alice, seed=7).model_version == SITE_VERSION  # no restart
+    card = read_card(settings.PNEUMO_MODEL_VERSIONS_DIR / SITE_VERSION)
+    assert card.threshold_rule.startswith("sensitivity >= 95.0% and specificity >= 90.0%")
     call_command("model_versions")
     listing = capsys.readouterr().out
     assert f"* {SITE_VERSION}: head adapted from {TINY_VERSION}" in listing

@@ -25,6 +25,17 @@ def test_band_surrounds_the_chosen_threshold_and_is_reproducible():
     assert threshold_band(labels, probs, 0.95) == (low, high)
 
 
+def test_a_site_band_follows_the_rule_with_its_specificity_floor():
+    labels, probs = scores()
+    threshold = choose_threshold(labels, probs, 0.95, min_specificity=0.8)
+    assert threshold != choose_threshold(labels, probs, 0.95)
+
+    band = borderline_band(labels, probs, 0.95, "site images", min_specificity=0.8)
+
+    assert band.low <= threshold <= band.high
+    assert "specificity >= 80.0%" in band.rule
+
+
 def test_fewer_labelled_images_give_a_wider_band():
     labels, probs = scores(n=2000)
     wide = threshold_band(labels[:200], probs[:200], 0.95)

@@ -6,7 +6,10 @@ from __future__ import annotations
 import numpy as np
 
 from mlcore import head
+from mlcore.calibration import ThresholdRule
 from mlcore.metrics import roc_auc, sigmoid
+
+RULE = ThresholdRule(0.95)
 
 
 def generated(site: int = 60, training: int = 40, dims: int = 300, seed: int = 0):
@@ -44,14 +47,14 @@ def test_nested_cross_validation_never_uses_a_held_out_review():
     data = generated(seed=1)
     outer = head.grouped_folds(data, data.site_rows, 4, seed=0)
     candidates = head.grid((10.0, 100.0), (0.0, 0.1))
-    reference = head.nested_cross_validation(data, candidates, 0.95, 0, outer=outer)
+    reference = head.nested_cross_validation(data, candidates, RULE, 0, outer=outer)
 
     # Another truth for the first fold's reviews: its held-out scores cannot change,
     # the other folds' (which learn from those reviews) do.
     labels = data.labels.copy()
     labels[outer[0]] = 1 - labels[outer[0]]
     changed = head.HeadData(data.features, labels, data.groups, data.site)
-    poisoned = head.nested_cross_validation(changed, candidates, 0.95, 0, outer=outer)
+    poisoned = head.nested_cross_validation(changed, candidates, RULE, 0, outer=outer)
 
     first, rest = outer[0], np.concatenate(outer[1:])
     np.testing.assert_array_equal(poisoned.probabilities[first], reference.probabilities[first])
@@ -62,7 +65,7 @@ def test_nested_cross_validation_never_uses_a_held_out_review():
 
 def test_the_choice_keeps_the_target_sensitivity_on_its_out_of_fold_scores():
     data = generated(seed=2)
-    choice = head.choose(data, data.site_rows, head.grid((10.0, 30.0), (0.05,)), 0.95, 0)
+    choice = head.choose(data, data.site_rows, head.grid((10.0, 30.0), (0.05,)), RULE, 0)
 
     positives = choice.probabilities[choice.labels == 1]
     assert np.mean(positives >= choice.threshold) >= 0.95

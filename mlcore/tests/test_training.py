@@ -13,6 +13,7 @@ from mlcore import metrics
 from mlcore.artifact import read_card
 from mlcore.calibration import (
     PLATT_SLOPE_RANGE,
+    ThresholdRule,
     choose_threshold,
     expected_calibration_error,
     fit_platt,
@@ -41,6 +42,37 @@ def test_threshold_keeps_the_target_sensitivity_with_best_specificity():
 def test_threshold_for_full_sensitivity_and_separable_scores():
     labels = np.array([0, 0, 1, 1])
     assert choose_threshold(labels, np.array([0.1, 0.2, 0.8, 0.9]), 1.0) == pytest.approx(0.5)
+
+
+def floor_example(last_negative: float) -> tuple[np.ndarray, np.ndarray]:
+    """20 positives from 0.5 up, 8 low negatives, one at 0.3 and one at ``last_negative``."""
+    labels = np.array([1] * 20 + [0] * 10)
+    probs = np.r_[np.linspace(0.5, 0.99, 20), [0.1] * 8, 0.3, last_negative]
+    return labels, probs
+
+
+def test_a_specificity_floor_with_room_to_spare_buys_sensitivity():
+    labels, probs = floor_example(0.52)
+    second_lowest_positive = np.linspace(0.5, 0.99, 20)[1]
+    # Sensitivity alone: 19 of 20 above, halfway down to the negative at 0.52.
+    assert choose_threshold(labels, probs, 0.95) == pytest.approx(
+        (second_lowest_positive + 0.52) / 2
+    )
+    # With specificity >= 0.8: at 0.5 (every positive, 9 of 10 negatives) both targets hold
+    # with margins of 1.03 and 0.79 standard errors; at 0.5258 or 0.52 sensitivity has none.
+    threshold = choose_threshold(labels, probs, 0.95, min_specificity=0.8)
+    assert threshold == pytest.approx((0.5 + 0.3) / 2)
+    figures = metrics.binary_metrics(labels, probs, threshold)
+    assert (figures["sensitivity"], figures["specificity"]) == (1.0, 0.9)
+
+
+def test_sensitivity_comes_first_when_no_threshold_keeps_both():
+    labels, probs = floor_example(0.6)  # 0.9 specificity at most while sensitivity holds
+    alone = choose_threshold(labels, probs, 0.95)
+    assert choose_threshold(labels, probs, 0.95, min_specificity=0.95) == alone
+    assert metrics.binary_metrics(labels, probs, alone)["sensitivity"] == 0.95
+    rule = ThresholdRule(0.95, 0.95)
+    assert rule.choose(labels, probs) == alone and "else the highest threshold" in str(rule)
 
 
 def test_platt_recovers_a_known_scale_and_shift():

@@ -15,8 +15,23 @@ def add_site_arguments(parser) -> None:
     """The options both site commands take (defaults: mlcore.adaptation.Options)."""
     parser.add_argument("--data-dir", type=Path, help="labelled folder: NORMAL/, PNEUMONIA/")
     parser.add_argument("--target-sensitivity", type=float, default=0.95)
+    parser.add_argument(
+        "--min-specificity",
+        type=float,
+        default=0.90,
+        help="specificity the threshold keeps too where the site's images allow both "
+        "(0: sensitivity alone)",
+    )
     parser.add_argument("--min-per-class", type=int, default=20)
     parser.add_argument("--force", action="store_true", help="install past failed checks")
+
+
+def min_specificity(options: dict) -> float | None:
+    """--min-specificity as mlcore.adaptation.Options takes it (0 turns it off)."""
+    value = options["min_specificity"]
+    if not 0.0 <= value < 1.0:
+        raise CommandError(f"--min-specificity must be at least 0 and below 1, not {value:g}.")
+    return value or None
 
 
 def interval(figures: dict, name: str) -> str:

@@ -8,7 +8,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import ml
-from diagnosis.management.commands._site import add_site_arguments, finish, report
+from diagnosis.management.commands._site import (
+    add_site_arguments,
+    finish,
+    min_specificity,
+    report,
+)
 from diagnosis.models import Scan
 
 
@@ -48,6 +53,7 @@ class Command(BaseCommand):
 
         settings = adaptation.Options(
             target_sensitivity=options["target_sensitivity"],
+            min_specificity=min_specificity(options),
             sensitivity_margin=options["sensitivity_margin"],
             min_per_class=options["min_per_class"],
             force=options["force"],

@@ -7,7 +7,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import ml
-from diagnosis.management.commands._site import add_site_arguments, finish, report
+from diagnosis.management.commands._site import (
+    add_site_arguments,
+    finish,
+    min_specificity,
+    report,
+)
 
 
 class Command(BaseCommand):
@@ -38,6 +43,7 @@ class Command(BaseCommand):
             site = labelled.images_from_folder(options["data_dir"], read_card(model_dir))
             settings = adaptation.Options(
                 target_sensitivity=options["target_sensitivity"],
+                min_specificity=min_specificity(options),
                 min_per_class=options["min_per_class"],
                 force=options["force"],
                 threshold_only=True,
