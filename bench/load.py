@@ -35,6 +35,12 @@ from bench.images import full_size_xray_jpeg
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "load-test-password-1"
+DEFAULT_WORKERS = 2  # gunicorn.conf.py's WEB_CONCURRENCY default
+
+
+def tf_threads_per_worker(workers: int = DEFAULT_WORKERS) -> int:
+    """TensorFlow's threads in each of ``workers`` web workers (gunicorn.conf.py's rule)."""
+    return max(1, (os.cpu_count() or 1) // workers)
 
 
 def free_port() -> int:

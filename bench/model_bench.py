@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.images import full_size_xray_jpeg
+from bench.load import tf_threads_per_worker
 from mlcore.artifact import load_model
 from mlcore.imaging import decode_upload, reduced_copy, reencoded
 from mlcore.inference import Predictor
@@ -35,7 +36,8 @@ def model_input(predictor: Predictor, data: bytes) -> np.ndarray:
 
 
 def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
-    predictor = Predictor(model_dir)
+    # as many TensorFlow threads as a web worker of the default deployment has
+    predictor = Predictor(model_dir, threads=tf_threads_per_worker())
     card = predictor.card
     data = full_size_xray_jpeg()
     started = time.perf_counter()

@@ -6,7 +6,8 @@ import hashlib
 import logging
 import unicodedata
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
@@ -19,6 +20,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from PIL import Image
 
 from diagnosis.errors import (
     ModelUnavailable,
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
 MAX_REVIEW_COMMENT = 2000
+# The stored copies of an upload are encoded here while the model runs: Pillow and
+# TensorFlow both release the GIL, so the copies cost the request no time of their own.
+_COPIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stored-copies")
 
 
 def display_filename(name: str | None) -> str:
@@ -236,13 +241,18 @@ def scan_create_many(
     accepted, repeats = _decode_batch(owner, uploaded_files, draft_size, result, reanalyse)
     if not accepted:
         return result
-    with _model_errors():
-        predictions = predictor.predict_arrays(
-            [predictor.prepare(item.decoded.image) for item in accepted],
-            timeout=settings.PNEUMO_PREDICT_TIMEOUT,
-        )
-    for item, prediction in zip(accepted, predictions, strict=True):
-        result.scans.append(_store_scan(owner, item.upload, item.decoded, item.sha256, prediction))
+    copies = [_COPIES.submit(_write_copies, item.decoded.image) for item in accepted]
+    try:
+        with _model_errors():
+            predictions = predictor.predict_arrays(
+                [predictor.prepare(item.decoded.image) for item in accepted],
+                timeout=settings.PNEUMO_PREDICT_TIMEOUT,
+            )
+        for item, prediction, files in zip(accepted, predictions, copies, strict=True):
+            result.scans.append(_store_scan(owner, item, prediction, files.result()))
+    except BaseException:
+        _discard_copies(copies[len(result.scans) :])  # no stored scan refers to them
+        raise
     stored = {scan.content_sha256: scan for scan in result.scans}
     result.duplicates += [DuplicateFile(name, stored[sha256]) for name, sha256 in repeats]
     return result
@@ -267,18 +277,52 @@ def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan
     return scan_upload(owner=owner, uploaded_file=uploaded_file, reanalyse=True)[0]
 
 
-def _store_scan(
-    owner: AbstractBaseUser,
-    upload: UploadedFile,
-    decoded: DecodedUpload,
-    sha256: str,
-    prediction: Prediction,
-) -> Scan:
-    image = decoded.image
+def _write_copies(image: Image.Image) -> dict[str, str]:
+    """The display copy and thumbnail to keep, fresh JPEGs of the decoded pixels, written
+    under server-made names: {field: stored name}."""
     display = reduced_copy(image, settings.PNEUMO_DISPLAY_SIZE)
+    thumbnail = reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE)
+    pictures = {"image": display, "thumbnail": thumbnail}
+    return _save_pictures(f"scans/{uuid.uuid4().hex}", pictures, "JPEG")
+
+
+def _discard_copies(copies: Sequence[Future[dict[str, str]]]) -> None:
+    for written in copies:
+        try:
+            names = written.result()
+        except Exception:
+            continue
+        _delete_stored(names.values())
+
+
+def _save_pictures(stem: str, pictures: dict[str, Image.Image], fmt: str) -> dict[str, str]:
+    """Each picture freshly encoded as ``fmt`` under ``<stem>_<kind>``: {kind: stored
+    name}; all of them or, on any failure, none."""
+    extension = {"JPEG": "jpg", "PNG": "png"}[fmt]
+    names: dict[str, str] = {}
+    try:
+        for kind, picture in pictures.items():
+            content = ContentFile(reencoded(picture, fmt))
+            names[kind] = default_storage.save(f"{stem}_{kind}.{extension}", content)
+    except BaseException:
+        _delete_stored(names.values())
+        raise
+    return names
+
+
+def _delete_stored(names: Iterable[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _store_scan(
+    owner: AbstractBaseUser, item: _Decoded, prediction: Prediction, files: dict[str, str]
+) -> Scan:
+    """The scan's row, referring to its already written ``files``."""
+    decoded = item.decoded
     scan = Scan(
         owner=owner,
-        original_filename=display_filename(upload.name),
+        original_filename=display_filename(item.upload.name),
         image_width=decoded.size[0],
         image_height=decoded.size[1],
         source_format=decoded.source_format,
@@ -293,36 +337,14 @@ def _store_scan(
         model_version=prediction.model_version,
         inference_ms=prediction.inference_ms,
         ood_score=prediction.ood_score,
-        content_sha256=sha256,
+        content_sha256=item.sha256,
         patient_key=decoded.patient_key,
+        image=files["image"],
+        thumbnail=files["thumbnail"],
     )
-    _save_with_files(
-        scan,
-        {
-            "image": reencoded(display, "JPEG"),
-            "thumbnail": reencoded(reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE), "JPEG"),
-        },
-    )
+    scan.save()
     logger.info("Scan %s by user %s: %s", scan.pk, owner.pk, scan.result_label)
     return scan
-
-
-def _save_with_files(scan: Scan, files: dict[str, bytes]) -> None:
-    """Write the files under server-made names and the row; on any failure, neither."""
-    stem = f"scans/{uuid.uuid4().hex}"
-    written: list[str] = []
-    try:
-        with transaction.atomic():
-            for field_name, content in files.items():
-                getattr(scan, field_name).save(
-                    f"{stem}_{field_name}.jpg", ContentFile(content), save=False
-                )
-                written.append(getattr(scan, field_name).name)
-            scan.save()
-    except BaseException:
-        for name in written:
-            default_storage.delete(name)
-        raise
 
 
 def scan_heatmap(*, scan: Scan) -> Scan:
@@ -345,14 +367,11 @@ def scan_heatmap(*, scan: Scan) -> Scan:
             timeout=settings.PNEUMO_PREDICT_TIMEOUT,
         )
     stem = scan.image.name.rsplit("_image.", 1)[0]
-    files = {
+    pictures = {
         "heatmap": overlay_image(image, saliency.values),
         "saliency": grayscale_map(saliency.values, image.size),
     }
-    names = {
-        kind: default_storage.save(f"{stem}_{kind}.png", ContentFile(reencoded(picture, "PNG")))
-        for kind, picture in files.items()
-    }
+    names = _save_pictures(stem, pictures, "PNG")
     fields = {**names, "saliency_peak": saliency.peak, "saliency_area": saliency.area}
     return _keep_saliency(scan, fields)
 
@@ -363,12 +382,10 @@ def _keep_saliency(scan: Scan, fields: dict) -> Scan:
     try:
         won = Scan.objects.filter(pk=scan.pk, saliency="").update(**fields)
     except BaseException:
-        for kind in ("heatmap", "saliency"):
-            default_storage.delete(fields[kind])
+        _delete_stored(fields[kind] for kind in ("heatmap", "saliency"))
         raise
     if not won:
-        for kind in ("heatmap", "saliency"):
-            default_storage.delete(fields[kind])
+        _delete_stored(fields[kind] for kind in ("heatmap", "saliency"))
         try:
             scan.refresh_from_db()
         except Scan.DoesNotExist:

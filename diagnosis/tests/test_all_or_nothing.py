@@ -59,6 +59,8 @@ def test_a_busy_model_answers_503_instead_of_hanging(alice_api, model, settings)
     assert response.status_code == 503
     assert "busy" in response.json()["detail"]
     assert not Scan.objects.exists()
+    # the stored copies, written while the model was awaited, are gone with the upload
+    assert stored_files(settings.MEDIA_ROOT) == []
 
 
 def test_check_storage_reports_and_removes_orphans_and_broken_scans(
