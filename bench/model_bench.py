@@ -14,7 +14,7 @@ from bench.images import full_size_xray_jpeg
 from bench.load import tf_threads_per_worker
 from mlcore.artifact import load_model
 from mlcore.imaging import decode_upload, reduced_copy, reencoded
-from mlcore.inference import Predictor
+from mlcore.inference import Predictor, get_predictor
 from mlcore.saliency import grayscale_map, overlay_image
 
 DISPLAY_SIZE = 1024  # the web app's default PNEUMO_DISPLAY_SIZE
@@ -35,9 +35,19 @@ def model_input(predictor: Predictor, data: bytes) -> np.ndarray:
     return predictor.prepare(decode_upload(data, draft_size=predictor.card.input_size).image)
 
 
+def worker_like_predictor(model_dir: Path) -> Predictor:
+    """The process's predictor, with as many TensorFlow threads as a web worker of the
+    default deployment has."""
+    return get_predictor(model_dir, threads=tf_threads_per_worker())
+
+
+def model_only_upload(predictor: Predictor, data: bytes) -> Callable[[], object]:
+    """What the model alone does with an upload: decode at model size, resize, forward."""
+    return lambda: predictor.predict_arrays([model_input(predictor, data)])
+
+
 def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
-    # as many TensorFlow threads as a web worker of the default deployment has
-    predictor = Predictor(model_dir, threads=tf_threads_per_worker())
+    predictor = worker_like_predictor(model_dir)
     card = predictor.card
     data = full_size_xray_jpeg()
     started = time.perf_counter()
@@ -57,9 +67,7 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     figures["forward pass, 1 image ms"] = median_ms(
         lambda: predictor.predict_arrays([one]), repeats
     )
-    figures[MODEL_ONLY] = median_ms(
-        lambda: predictor.predict_arrays([model_input(predictor, data)]), repeats
-    )
+    figures[MODEL_ONLY] = median_ms(model_only_upload(predictor, data), repeats)
     batch = [one] * 32
     per_batch = median_ms(lambda: predictor.predict_arrays(batch), max(3, repeats // 4))
     figures["forward pass, per image in batch of 32 ms"] = per_batch / 32
