@@ -41,8 +41,9 @@ logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
 MAX_REVIEW_COMMENT = 2000
-# The stored copies of an upload are encoded here while the model runs: Pillow and
-# TensorFlow both release the GIL, so the copies cost the request no time of their own.
+# The stored copies of an upload are encoded and written here while the model runs
+# (Pillow and TensorFlow release the GIL): with a core beside a worker's TensorFlow
+# thread, they add little to the request.
 _COPIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stored-copies")
 
 
