@@ -2,8 +2,10 @@
 
 Platt scaling (a logistic regression on the logits) makes the probabilities honest; the
 threshold rule picks the operating point (the highest threshold that keeps a target
-sensitivity); the expected calibration error measures how honest they are. Training applies
-them to validation images, a deploying site to its own labelled images.
+sensitivity, or, for a site that also sets a specificity floor, the threshold with the
+widest margin over both where both can be kept); the expected calibration error
+measures how honest they are. Training applies them to validation images, a deploying
+site to its own labelled images.
 """
 
 from __future__ import annotations
