@@ -190,11 +190,12 @@ def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) 
             notes = []
             if getattr(image, "n_frames", 1) > 1:
                 notes.append(f"Animated image ({image.n_frames} frames): the first frame was used.")
+            source_size = image.size  # before a draft shrinks it
             if draft_size and image.format == "JPEG":
                 image.draft("L", (draft_size, draft_size))
             image.load()
             quarter_turn = image.getexif().get(ExifTags.Base.Orientation) in QUARTER_TURNS
-            size = image.size[::-1] if quarter_turn else image.size
+            size = source_size[::-1] if quarter_turn else source_size
             image = _reduced_grayscale(ImageOps.exif_transpose(image), draft_size)
     except ImageError:
         raise

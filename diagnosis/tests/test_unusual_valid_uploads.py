@@ -52,3 +52,24 @@ def test_unusual_but_valid_image_is_analysed_upright_in_grayscale(alice_api, mod
     with scan.image.open("rb") as handle:
         stored = Image.open(io.BytesIO(handle.read()))
     assert stored.mode == "L" and stored.size == upright_size
+
+
+def test_a_large_jpeg_keeps_its_own_size_and_a_display_sized_copy(alice_api, model, settings):
+    """The model's decode of a large JPEG is drafted down to the model's size; the scan
+    still records the source's upright size, and the display copy is decoded at its own."""
+    lying = xray((2000, 2400)).transpose(Image.Transpose.ROTATE_90)  # stored 2400x2000
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = image_bytes(lying, "JPEG", exif=exif.tobytes())
+
+    response = alice_api.post(
+        SCANS, {"image": SimpleUploadedFile("large.jpg", data, "image/jpeg")}, format="multipart"
+    )
+
+    assert response.status_code == 201, response.json()
+    scan = Scan.objects.get()
+    assert (scan.image_width, scan.image_height) == (2000, 2400)
+    with scan.image.open("rb") as handle:
+        stored = Image.open(io.BytesIO(handle.read()))
+    display = settings.PNEUMO_DISPLAY_SIZE
+    assert display // 2 <= max(stored.size) <= display and stored.size[1] > stored.size[0]
