@@ -33,7 +33,14 @@ from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan, ScanReview
 from diagnosis.selectors import scans_visible_to, user_can_review
 from mlcore.errors import ArtifactError, ImageError, ModelBusy
-from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
+from mlcore.imaging import (
+    DecodedUpload,
+    Limits,
+    UploadDecoding,
+    decode_upload,
+    reduced_copy,
+    reencoded,
+)
 from mlcore.inference import Prediction, Predictor
 from mlcore.saliency import grayscale_map, overlay_image
 
@@ -41,9 +48,9 @@ logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
 MAX_REVIEW_COMMENT = 2000
-# The stored copies of an upload are encoded and written here while the model runs
-# (Pillow and TensorFlow release the GIL): with a core beside a worker's TensorFlow
-# thread, they add little to the request.
+# The stored copies of an upload are made here while the model runs (a JPEG decoded again
+# at display size, then encoded and written; Pillow and TensorFlow release the GIL): with
+# a core beside a worker's TensorFlow thread, they add little to the request.
 _COPIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stored-copies")
 
 
@@ -176,6 +183,7 @@ def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
 @dataclass
 class _Decoded:
     upload: UploadedFile
+    data: bytes
     decoded: DecodedUpload
     sha256: str
 
@@ -187,15 +195,15 @@ def _earlier_scan(owner: AbstractBaseUser, sha256: str) -> Scan | None:
 def _decode_batch(
     owner: AbstractBaseUser,
     uploaded_files: Sequence[UploadedFile],
-    draft_size: int,
+    decoding: UploadDecoding,
     result: BatchResult,
     reanalyse: bool,
 ) -> tuple[list[_Decoded], list[tuple[str, str]]]:
-    """The files to analyse; rejected files and earlier uploads go into ``result``, and
-    repeats within this request come back as (file name, hash) to point at their twin."""
+    """The files to analyse, decoded for the model; rejected files and earlier uploads go
+    into ``result``, and repeats within this request come back as (file name, hash) to
+    point at their twin."""
     accepted: list[_Decoded] = []
     repeats: list[tuple[str, str]] = []
-    limits, secret = upload_limits(), patient_key_secret()
     pixels_left = settings.PNEUMO_MAX_BATCH_PIXELS
     for upload in uploaded_files:
         name = display_filename(upload.name)
@@ -214,14 +222,12 @@ def _decode_batch(
             if not reanalyse and (earlier := _earlier_scan(owner, sha256)):
                 result.duplicates.append(DuplicateFile(name, earlier))
                 continue
-            decoded = decode_upload(
-                data, limits=limits, draft_size=draft_size, patient_key_secret=secret
-            )
+            decoded = decoding.for_model(data)
         except (UploadRejected, ImageError) as exc:
             result.rejected.append(RejectedFile(name, str(exc)))
         else:
             pixels_left -= decoded.size[0] * decoded.size[1]
-            accepted.append(_Decoded(upload, decoded, sha256))
+            accepted.append(_Decoded(upload, data, decoded, sha256))
     return accepted, repeats
 
 
@@ -236,13 +242,18 @@ def scan_create_many(
     in ``duplicates`` with the earlier scan) unless ``reanalyse``."""
     predictor = _predictor_with_card()
     _check_batch(uploaded_files)
-    # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying large enough for the display copy
-    draft_size = max(settings.PNEUMO_DISPLAY_SIZE // 2, predictor.card.input_size)
+    decoding = UploadDecoding(
+        model_size=predictor.card.input_size,
+        # the display copy is the decoded image reduced by a whole factor to fit
+        display_draft=settings.PNEUMO_DISPLAY_SIZE // 2,
+        limits=upload_limits(),
+        patient_key_secret=patient_key_secret(),
+    )
     result = BatchResult()
-    accepted, repeats = _decode_batch(owner, uploaded_files, draft_size, result, reanalyse)
+    accepted, repeats = _decode_batch(owner, uploaded_files, decoding, result, reanalyse)
     if not accepted:
         return result
-    copies = [_COPIES.submit(_write_copies, item.decoded.image) for item in accepted]
+    copies = [_COPIES.submit(_write_copies, item, decoding) for item in accepted]
     try:
         with _model_errors():
             predictions = predictor.predict_arrays(
@@ -278,9 +289,10 @@ def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan
     return scan_upload(owner=owner, uploaded_file=uploaded_file, reanalyse=True)[0]
 
 
-def _write_copies(image: Image.Image) -> dict[str, str]:
+def _write_copies(item: _Decoded, decoding: UploadDecoding) -> dict[str, str]:
     """The display copy and thumbnail to keep, fresh JPEGs of the decoded pixels, written
     under server-made names: {field: stored name}."""
+    image = decoding.for_display(item.data, item.decoded)
     display = reduced_copy(image, settings.PNEUMO_DISPLAY_SIZE)
     thumbnail = reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE)
     pictures = {"image": display, "thumbnail": thumbnail}

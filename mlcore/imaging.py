@@ -8,6 +8,7 @@ evaluated on is exactly what users get. Anything that cannot be read raises
 from __future__ import annotations
 
 import io
+import logging
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -16,7 +17,7 @@ from typing import Any
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from mlcore.codestream import CodestreamError, jpeg_header
+from mlcore.codestream import JPEG_SOI, CodestreamError, jpeg_header
 from mlcore.dicom import (
     DicomError,
     DicomOptions,
@@ -27,6 +28,8 @@ from mlcore.dicom import (
 )
 from mlcore.errors import ImageError
 from mlcore.sandbox import SandboxLimit, run_limited
+
+logger = logging.getLogger(__name__)
 
 # Formats accepted by content, never by file name or Content-Type.
 ACCEPTED_FORMATS = ("JPEG", "PNG")
@@ -140,6 +143,48 @@ def decode_upload(
         options = limits.dicom_options(draft_size, patient_key_secret)
         return _decode_dicom(data, limits=limits, options=options)
     return _decode_with_pillow(data, limits=limits, draft_size=draft_size)
+
+
+@dataclass(frozen=True)
+class UploadDecoding:
+    """An upload decoded for the model and for its stored display copy.
+
+    A JPEG is decoded twice: at the model's size for the model (draft mode does about an
+    eighth of the work for a large radiograph, and the model's input is then exactly what
+    training and evaluation decode), and at ``display_draft`` for the display copy, which
+    the caller can do beside the model. Anything else (PNG, DICOM: no draft that cheap) is
+    decoded once, at ``display_draft``, for both. Sizes are :func:`decode_upload`'s
+    ``draft_size``: the smallest side a whole-factor reduction keeps.
+    """
+
+    model_size: int
+    display_draft: int
+    limits: Limits = DEFAULT_LIMITS
+    patient_key_secret: bytes | None = None
+
+    def for_model(self, data: bytes) -> DecodedUpload:
+        """The checked decode (every limit applies here): raises ImageError."""
+        jpeg = data.startswith(JPEG_SOI)
+        return decode_upload(
+            data,
+            limits=self.limits,
+            draft_size=self.model_size if jpeg else max(self.model_size, self.display_draft),
+            patient_key_secret=self.patient_key_secret,
+        )
+
+    def for_display(self, data: bytes, decoded: DecodedUpload) -> Image.Image:
+        """The picture to make the display copy from: ``decoded.image``, or the JPEG decoded
+        again at the display draft where the model's draft made it smaller. The file passed
+        every check in :meth:`for_model`; should the second decode still fail, the copy is
+        made from the model's decode (smaller) rather than losing the upload."""
+        drafted = decoded.image.size != decoded.size and data.startswith(JPEG_SOI)
+        if not drafted or self.display_draft <= self.model_size:
+            return decoded.image
+        try:
+            return decode_upload(data, limits=self.limits, draft_size=self.display_draft).image
+        except ImageError as exc:
+            logger.warning("Display copy made at the model's size: %s", exc)
+            return decoded.image
 
 
 def _decode_dicom(data: bytes, *, limits: Limits, options: DicomOptions) -> DecodedUpload:

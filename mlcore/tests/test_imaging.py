@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from mlcore import imaging
 from mlcore.dataset import model_input_of_file
-from mlcore.imaging import ImageError, Limits, decode_upload, to_grayscale, to_model_input
+from mlcore.imaging import (
+    ImageError,
+    Limits,
+    UploadDecoding,
+    decode_upload,
+    to_grayscale,
+    to_model_input,
+)
 
 
 def decode_image(data: bytes, **options) -> Image.Image:
@@ -128,3 +136,52 @@ def test_a_dataset_file_is_read_as_an_upload_then_prepared(tmp_path):
 
     expected = to_model_input(decode_image(path.read_bytes()), 16)
     assert np.array_equal(model_input_of_file(path, 16), expected)
+
+
+UPLOADS = UploadDecoding(model_size=224, display_draft=512)
+
+
+def large_jpeg() -> bytes:
+    return encode(Image.fromarray(np.tile(gradient(2000, 1), (1600, 1)), mode="L"), "JPEG")
+
+
+def test_a_large_jpeg_reaches_the_model_as_in_training_and_is_decoded_again_for_display(
+    tmp_path,
+):
+    path = tmp_path / "large.jpg"
+    path.write_bytes(large_jpeg())
+    data = path.read_bytes()
+
+    for_model = UPLOADS.for_model(data)
+    display = UPLOADS.for_display(data, for_model)
+
+    assert for_model.size == (2000, 1600)  # the source's size, whatever the draft
+    assert 224 <= min(for_model.image.size) < 448
+    assert np.array_equal(to_model_input(for_model.image, 224), model_input_of_file(path, 224))
+    assert 512 <= min(display.size) < 1024 and display.size[0] > display.size[1]
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        encode(Image.fromarray(np.tile(gradient(1200, 1), (900, 1)), mode="L"), "PNG"),
+        encode(Image.fromarray(gradient(300, 280), mode="L"), "JPEG"),  # no draft at 224
+    ],
+    ids=["png", "small-jpeg"],
+)
+def test_an_upload_the_model_decode_did_not_reduce_is_decoded_once(data, monkeypatch):
+    for_model = UPLOADS.for_model(data)
+    monkeypatch.setattr(imaging, "decode_upload", lambda *a, **k: pytest.fail("decoded again"))
+
+    assert UPLOADS.for_display(data, for_model) is for_model.image
+
+
+def test_a_failing_second_decode_leaves_the_display_copy_at_the_models_size(monkeypatch):
+    data = large_jpeg()
+    for_model = UPLOADS.for_model(data)
+
+    def damaged(*args, **kwargs):
+        raise ImageError("damaged on the second read")
+
+    monkeypatch.setattr(imaging, "decode_upload", damaged)
+    assert UPLOADS.for_display(data, for_model) is for_model.image
