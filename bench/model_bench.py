@@ -13,7 +13,7 @@ import numpy as np
 from bench.images import full_size_xray_jpeg
 from bench.load import tf_threads_per_worker
 from mlcore.artifact import load_model
-from mlcore.imaging import UploadDecoding, decode_upload, reduced_copy, reencoded
+from mlcore.imaging import decode_upload, reduced_copy, reencoded
 from mlcore.inference import Predictor, get_predictor
 from mlcore.saliency import grayscale_map, overlay_image
 
@@ -30,14 +30,10 @@ def median_ms(action: Callable[[], object], repeats: int) -> float:
     return statistics.median(times)
 
 
-def upload_decoding(predictor: Predictor) -> UploadDecoding:
-    """How the web app decodes an upload for this model (its default display size)."""
-    return UploadDecoding(model_size=predictor.card.input_size, display_draft=DISPLAY_SIZE // 2)
-
-
 def model_input(predictor: Predictor, data: bytes) -> np.ndarray:
-    """An upload's way to the model, as in the web app: decoded for the model, prepared."""
-    return predictor.prepare(upload_decoding(predictor).for_model(data).image)
+    """What the model alone needs of an upload: decoded at model size (as training and
+    evaluation decode), then prepared."""
+    return predictor.prepare(decode_upload(data, draft_size=predictor.card.input_size).image)
 
 
 def worker_like_predictor(model_dir: Path) -> Predictor:
@@ -59,15 +55,15 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     figures = {"model load s": time.perf_counter() - started}
     one = model_input(predictor, data)
     predictor.predict_arrays([one])  # warm-up
-    uploads = upload_decoding(predictor)
-    for_model = uploads.for_model(data)
+    model_size = predictor.card.input_size
+    size = max(DISPLAY_SIZE // 2, model_size)  # as the web app decodes uploads
     figures["upload size KB"] = len(data) / 1024
     figures["decode full JPEG ms"] = median_ms(lambda: decode_upload(data), repeats)
-    figures["decode JPEG for the model (draft to model size) ms"] = median_ms(
-        lambda: uploads.for_model(data), repeats
+    figures["decode JPEG, draft mode at model size (model only) ms"] = median_ms(
+        lambda: decode_upload(data, draft_size=model_size), repeats
     )
-    figures["decode JPEG for the display copy (draft to display size) ms"] = median_ms(
-        lambda: uploads.for_display(data, for_model), repeats
+    figures["decode JPEG, draft mode at display size + the model's picture (uploads) ms"] = (
+        median_ms(lambda: decode_upload(data, draft_size=size, model_size=model_size), repeats)
     )
     figures["preprocess ms (decode+resize)"] = median_ms(
         lambda: model_input(predictor, data), repeats
@@ -88,7 +84,7 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
     figures["saliency map (occlusion, one batch) ms"] = median_ms(
         lambda: predictor.saliency(one, towards_pneumonia=True), repeats
     )
-    display = reduced_copy(uploads.for_display(data, for_model), DISPLAY_SIZE)
+    display = reduced_copy(decode_upload(data, draft_size=size).image, DISPLAY_SIZE)
     figures["encode stored copies (display + thumbnail JPEG) ms"] = median_ms(
         lambda: (reencoded(display, "JPEG"), reencoded(reduced_copy(display, 160), "JPEG")),
         repeats,

@@ -6,10 +6,11 @@ import hashlib
 import logging
 import unicodedata
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PurePosixPath
 
 from django.conf import settings
@@ -33,14 +34,7 @@ from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan, ScanReview
 from diagnosis.selectors import scans_visible_to, user_can_review
 from mlcore.errors import ArtifactError, ImageError, ModelBusy
-from mlcore.imaging import (
-    DecodedUpload,
-    Limits,
-    UploadDecoding,
-    decode_upload,
-    reduced_copy,
-    reencoded,
-)
+from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
 from mlcore.inference import Prediction, Predictor
 from mlcore.saliency import grayscale_map, overlay_image
 
@@ -48,9 +42,9 @@ logger = logging.getLogger(__name__)
 
 MAX_DISPLAY_NAME = 255
 MAX_REVIEW_COMMENT = 2000
-# The stored copies of an upload are made here while the model runs (a JPEG decoded again
-# at display size, then encoded and written; Pillow and TensorFlow release the GIL): with
-# a core beside a worker's TensorFlow thread, they add little to the request.
+# The stored copies of an upload are encoded and written here while the model runs
+# (Pillow and TensorFlow release the GIL): with a core beside a worker's TensorFlow
+# thread, they add little to the request.
 _COPIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stored-copies")
 
 
@@ -183,7 +177,6 @@ def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
 @dataclass
 class _Decoded:
     upload: UploadedFile
-    data: bytes
     decoded: DecodedUpload
     sha256: str
 
@@ -195,13 +188,13 @@ def _earlier_scan(owner: AbstractBaseUser, sha256: str) -> Scan | None:
 def _decode_batch(
     owner: AbstractBaseUser,
     uploaded_files: Sequence[UploadedFile],
-    decoding: UploadDecoding,
+    decode: Callable[[bytes], DecodedUpload],
     result: BatchResult,
     reanalyse: bool,
 ) -> tuple[list[_Decoded], list[tuple[str, str]]]:
-    """The files to analyse, decoded for the model; rejected files and earlier uploads go
-    into ``result``, and repeats within this request come back as (file name, hash) to
-    point at their twin."""
+    """The files to analyse, each ``decode``d; rejected files and earlier uploads go into
+    ``result``, and repeats within this request come back as (file name, hash) to point at
+    their twin."""
     accepted: list[_Decoded] = []
     repeats: list[tuple[str, str]] = []
     pixels_left = settings.PNEUMO_MAX_BATCH_PIXELS
@@ -222,12 +215,12 @@ def _decode_batch(
             if not reanalyse and (earlier := _earlier_scan(owner, sha256)):
                 result.duplicates.append(DuplicateFile(name, earlier))
                 continue
-            decoded = decoding.for_model(data)
+            decoded = decode(data)
         except (UploadRejected, ImageError) as exc:
             result.rejected.append(RejectedFile(name, str(exc)))
         else:
             pixels_left -= decoded.size[0] * decoded.size[1]
-            accepted.append(_Decoded(upload, data, decoded, sha256))
+            accepted.append(_Decoded(upload, decoded, sha256))
     return accepted, repeats
 
 
@@ -242,22 +235,25 @@ def scan_create_many(
     in ``duplicates`` with the earlier scan) unless ``reanalyse``."""
     predictor = _predictor_with_card()
     _check_batch(uploaded_files)
-    decoding = UploadDecoding(
-        model_size=predictor.card.input_size,
-        # the display copy is the decoded image reduced by a whole factor to fit
-        display_draft=settings.PNEUMO_DISPLAY_SIZE // 2,
+    model_size = predictor.card.input_size
+    decode = partial(
+        decode_upload,
         limits=upload_limits(),
+        # JPEGs decode at 1/2, 1/4 or 1/8 scale while staying large enough for the display
+        # copy; the model's picture comes from the same decode (see decode_upload)
+        draft_size=max(settings.PNEUMO_DISPLAY_SIZE // 2, model_size),
+        model_size=model_size,
         patient_key_secret=patient_key_secret(),
     )
     result = BatchResult()
-    accepted, repeats = _decode_batch(owner, uploaded_files, decoding, result, reanalyse)
+    accepted, repeats = _decode_batch(owner, uploaded_files, decode, result, reanalyse)
     if not accepted:
         return result
-    copies = [_COPIES.submit(_write_copies, item, decoding) for item in accepted]
+    copies = [_COPIES.submit(_write_copies, item.decoded.image) for item in accepted]
     try:
         with _model_errors():
             predictions = predictor.predict_arrays(
-                [predictor.prepare(item.decoded.image) for item in accepted],
+                [predictor.prepare(item.decoded.model_image) for item in accepted],
                 timeout=settings.PNEUMO_PREDICT_TIMEOUT,
             )
         for item, prediction, files in zip(accepted, predictions, copies, strict=True):
@@ -289,10 +285,9 @@ def scan_create(*, owner: AbstractBaseUser, uploaded_file: UploadedFile) -> Scan
     return scan_upload(owner=owner, uploaded_file=uploaded_file, reanalyse=True)[0]
 
 
-def _write_copies(item: _Decoded, decoding: UploadDecoding) -> dict[str, str]:
+def _write_copies(image: Image.Image) -> dict[str, str]:
     """The display copy and thumbnail to keep, fresh JPEGs of the decoded pixels, written
     under server-made names: {field: stored name}."""
-    image = decoding.for_display(item.data, item.decoded)
     display = reduced_copy(image, settings.PNEUMO_DISPLAY_SIZE)
     thumbnail = reduced_copy(display, settings.PNEUMO_THUMBNAIL_SIZE)
     pictures = {"image": display, "thumbnail": thumbnail}

@@ -8,7 +8,6 @@ evaluated on is exactly what users get. Anything that cannot be read raises
 from __future__ import annotations
 
 import io
-import logging
 import math
 import warnings
 from dataclasses import dataclass, field
@@ -17,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from mlcore.codestream import JPEG_SOI, CodestreamError, jpeg_header
+from mlcore.codestream import CodestreamError, jpeg_header
 from mlcore.dicom import (
     DicomError,
     DicomOptions,
@@ -28,8 +27,6 @@ from mlcore.dicom import (
 )
 from mlcore.errors import ImageError
 from mlcore.sandbox import SandboxLimit, run_limited
-
-logger = logging.getLogger(__name__)
 
 # Formats accepted by content, never by file name or Content-Type.
 ACCEPTED_FORMATS = ("JPEG", "PNG")
@@ -46,6 +43,7 @@ STORED_FORMAT_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {"compress_level": 1}}
 HIGH_BIT_MODES = {"I", "I;16", "I;16B", "I;16L", "I;16N", "F"}
 # EXIF orientations that turn the image a quarter: the upright width is the stored height.
 QUARTER_TURNS = {5, 6, 7, 8}
+MAX_DRAFT_SCALE = 8  # JPEG draft mode decodes at 1/1, 1/2, 1/4 or 1/8 scale
 
 
 @dataclass
@@ -53,8 +51,10 @@ class DecodedUpload:
     """An upload made upright 8-bit grayscale, with what is worth keeping about its source.
 
     ``size`` is the upright size of the source; ``image`` may be smaller (reduced by a whole
-    factor while decoding, see ``draft_size``). ``patient_key``: a DICOM's keyed patient
-    pseudonym (:func:`mlcore.dicom_tags.patient_key`), empty without a secret or PatientID.
+    factor while decoding, see ``draft_size``). ``model_image``: the picture for the model,
+    what decoding at the model's size gives (see ``model_size``); ``image`` unless that
+    differs. ``patient_key``: a DICOM's keyed patient pseudonym
+    (:func:`mlcore.dicom_tags.patient_key`), empty without a secret or PatientID.
     """
 
     image: Image.Image
@@ -63,10 +63,13 @@ class DecodedUpload:
     notes: list[str] = field(default_factory=list)
     size: tuple[int, int] | None = None
     patient_key: str = ""
+    model_image: Image.Image | None = None
 
     def __post_init__(self) -> None:
         if self.size is None:
             self.size = self.image.size
+        if self.model_image is None:
+            self.model_image = self.image
 
 
 @dataclass(frozen=True)
@@ -128,12 +131,16 @@ def decode_upload(
     *,
     limits: Limits = DEFAULT_LIMITS,
     draft_size: int | None = None,
+    model_size: int | None = None,
     patient_key_secret: bytes | None = None,
 ) -> DecodedUpload:
     """Decode JPEG, PNG or DICOM bytes (recognised by content) for display and prediction.
 
     ``draft_size``: the image may be reduced by a whole factor while decoding (JPEG draft
     mode, block means for high-bit PNG and DICOM) as long as both sides stay that large.
+    ``model_size`` (at most ``draft_size``): a JPEG's ``model_image`` is then what decoding
+    at ``draft_size=model_size`` gives, as training and evaluation decode; for a large
+    radiograph made from this one decode (see :func:`_jpeg_at_model_size`).
     Multi-frame inputs (animated PNG, multi-frame DICOM) give their first frame, with a note.
     ``patient_key_secret``: a DICOM's PatientID becomes a keyed pseudonym (none without it).
     """
@@ -142,49 +149,7 @@ def decode_upload(
     if is_dicom(data):
         options = limits.dicom_options(draft_size, patient_key_secret)
         return _decode_dicom(data, limits=limits, options=options)
-    return _decode_with_pillow(data, limits=limits, draft_size=draft_size)
-
-
-@dataclass(frozen=True)
-class UploadDecoding:
-    """An upload decoded for the model and for its stored display copy.
-
-    A JPEG is decoded twice: at the model's size for the model (draft mode does about an
-    eighth of the work for a large radiograph, and the model's input is then exactly what
-    training and evaluation decode), and at ``display_draft`` for the display copy, which
-    the caller can do beside the model. Anything else (PNG, DICOM: no draft that cheap) is
-    decoded once, at ``display_draft``, for both. Sizes are :func:`decode_upload`'s
-    ``draft_size``: the smallest side a whole-factor reduction keeps.
-    """
-
-    model_size: int
-    display_draft: int
-    limits: Limits = DEFAULT_LIMITS
-    patient_key_secret: bytes | None = None
-
-    def for_model(self, data: bytes) -> DecodedUpload:
-        """The checked decode (every limit applies here): raises ImageError."""
-        jpeg = data.startswith(JPEG_SOI)
-        return decode_upload(
-            data,
-            limits=self.limits,
-            draft_size=self.model_size if jpeg else max(self.model_size, self.display_draft),
-            patient_key_secret=self.patient_key_secret,
-        )
-
-    def for_display(self, data: bytes, decoded: DecodedUpload) -> Image.Image:
-        """The picture to make the display copy from: ``decoded.image``, or the JPEG decoded
-        again at the display draft where the model's draft made it smaller. The file passed
-        every check in :meth:`for_model`; should the second decode still fail, the copy is
-        made from the model's decode (smaller) rather than losing the upload."""
-        drafted = decoded.image.size != decoded.size and data.startswith(JPEG_SOI)
-        if not drafted or self.display_draft <= self.model_size:
-            return decoded.image
-        try:
-            return decode_upload(data, limits=self.limits, draft_size=self.display_draft).image
-        except ImageError as exc:
-            logger.warning("Display copy made at the model's size: %s", exc)
-            return decoded.image
+    return _decode_with_pillow(data, limits=limits, draft_size=draft_size, model_size=model_size)
 
 
 def _decode_dicom(data: bytes, *, limits: Limits, options: DicomOptions) -> DecodedUpload:
@@ -220,7 +185,9 @@ def _decode_dicom(data: bytes, *, limits: Limits, options: DicomOptions) -> Deco
     )
 
 
-def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) -> DecodedUpload:
+def _decode_with_pillow(
+    data: bytes, *, limits: Limits, draft_size: int | None, model_size: int | None
+) -> DecodedUpload:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -235,13 +202,11 @@ def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) 
             notes = []
             if getattr(image, "n_frames", 1) > 1:
                 notes.append(f"Animated image ({image.n_frames} frames): the first frame was used.")
-            source_size = image.size  # before a draft shrinks it
-            if draft_size and image.format == "JPEG":
-                image.draft("L", (draft_size, draft_size))
-            image.load()
-            quarter_turn = image.getexif().get(ExifTags.Base.Orientation) in QUARTER_TURNS
-            size = source_size[::-1] if quarter_turn else source_size
-            image = _reduced_grayscale(ImageOps.exif_transpose(image), draft_size)
+            image, model_image, size = _load_upright(image, data, draft_size, model_size)
+            image = _reduced_grayscale(image, draft_size)
+            model_image = (
+                image if model_image is None else _reduced_grayscale(model_image, model_size)
+            )
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -254,7 +219,54 @@ def _decode_with_pillow(data: bytes, *, limits: Limits, draft_size: int | None) 
         raise
     except Exception as exc:  # any decoder failure is a damaged upload
         raise ImageError(f"The image file is damaged or truncated ({exc}).") from None
-    return DecodedUpload(image, source_format, notes=notes, size=size)
+    return DecodedUpload(image, source_format, notes=notes, size=size, model_image=model_image)
+
+
+def _load_upright(
+    image: Image.Image, data: bytes, draft_size: int | None, model_size: int | None
+) -> tuple[Image.Image, Image.Image | None, tuple[int, int]]:
+    """The opened image decoded (a JPEG in draft mode for ``draft_size``) and made upright;
+    the JPEG's picture at ``model_size`` where it is smaller (else None); the source's
+    upright size."""
+    source_size = image.size  # before a draft shrinks it
+    jpeg = image.format == "JPEG"
+    scale = _draft(image, draft_size) if draft_size and jpeg else 1
+    image.load()
+    quarter_turn = image.getexif().get(ExifTags.Base.Orientation) in QUARTER_TURNS
+    size = source_size[::-1] if quarter_turn else source_size
+    model_image = (
+        _jpeg_at_model_size(data, model_size, image, scale) if model_size and jpeg else None
+    )
+    return ImageOps.exif_transpose(image), model_image, size
+
+
+def _jpeg_at_model_size(
+    data: bytes, model_size: int, decoded: Image.Image, scale: int
+) -> Image.Image | None:
+    """What decoding the JPEG at ``model_size`` gives, upright, where that is smaller than
+    ``decoded`` (drafted by ``scale``); else None.
+
+    A 1/8 draft holds the 8x8 blocks' means, which box means of the larger decode give
+    within a gray level or two, without decoding again; a 1/2 or 1/4 draft (an image under
+    8 times the model's size) is decoded again, small.
+    """
+    with Image.open(io.BytesIO(data)) as header:
+        model_scale = _draft(header, model_size)
+        if model_scale <= scale:
+            return None
+        if model_scale < MAX_DRAFT_SCALE:
+            return ImageOps.exif_transpose(header)  # decoded here, while open
+    smaller = decoded.reduce(model_scale // scale)  # on the decoder's block grid, unturned
+    smaller.info = dict(decoded.info)  # the same orientation
+    return ImageOps.exif_transpose(smaller)
+
+
+def _draft(image: Image.Image, size: int) -> int:
+    """Put a JPEG in draft mode for ``size`` (grayscale, reduced by 1, 2, 4 or 8 while both
+    sides stay at least ``size``); the factor."""
+    width = image.width
+    drafted = image.draft("L", (size, size))
+    return 1 if drafted is None else round(width / drafted[1][2])
 
 
 def _check_decoding_cost(data: bytes, image: Image.Image, limits: Limits) -> None:

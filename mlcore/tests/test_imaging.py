@@ -4,12 +4,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlcore import imaging
 from mlcore.dataset import model_input_of_file
 from mlcore.imaging import (
     ImageError,
     Limits,
-    UploadDecoding,
     decode_upload,
     to_grayscale,
     to_model_input,
@@ -138,50 +136,37 @@ def test_a_dataset_file_is_read_as_an_upload_then_prepared(tmp_path):
     assert np.array_equal(model_input_of_file(path, 16), expected)
 
 
-UPLOADS = UploadDecoding(model_size=224, display_draft=512)
+def large_jpeg(exif: bytes = b"") -> bytes:
+    """A 2000x1600 radiograph-like JPEG (stored lying on its side when ``exif`` says so)."""
+    rows = np.linspace(30, 220, 1600)[:, np.newaxis]
+    pixels = (rows + 25 * np.sin(np.arange(2000) / 37.0)).clip(0, 255).astype(np.uint8)
+    return encode(Image.fromarray(pixels, mode="L"), "JPEG", quality=90, exif=exif)
 
 
-def large_jpeg() -> bytes:
-    return encode(Image.fromarray(np.tile(gradient(2000, 1), (1600, 1)), mode="L"), "JPEG")
-
-
-def test_a_large_jpeg_reaches_the_model_as_in_training_and_is_decoded_again_for_display(
-    tmp_path,
+@pytest.mark.parametrize("orientation", [1, 6, 3], ids=["upright", "quarter-turn", "half-turn"])
+def test_the_models_picture_is_what_decoding_at_model_size_gives_from_one_decode(
+    tmp_path, orientation
 ):
+    exif = Image.Exif()
+    exif[0x0112] = orientation
     path = tmp_path / "large.jpg"
-    path.write_bytes(large_jpeg())
-    data = path.read_bytes()
+    path.write_bytes(large_jpeg(exif.tobytes()))
 
-    for_model = UPLOADS.for_model(data)
-    display = UPLOADS.for_display(data, for_model)
+    decoded = decode_upload(path.read_bytes(), draft_size=512, model_size=96)
+    trained_on = decode_image(path.read_bytes(), draft_size=96)  # training's decode
 
-    assert for_model.size == (2000, 1600)  # the source's size, whatever the draft
-    assert 224 <= min(for_model.image.size) < 448
-    assert np.array_equal(to_model_input(for_model.image, 224), model_input_of_file(path, 224))
-    assert 512 <= min(display.size) < 1024 and display.size[0] > display.size[1]
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        encode(Image.fromarray(np.tile(gradient(1200, 1), (900, 1)), mode="L"), "PNG"),
-        encode(Image.fromarray(gradient(300, 280), mode="L"), "JPEG"),  # no draft at 224
-    ],
-    ids=["png", "small-jpeg"],
-)
-def test_an_upload_the_model_decode_did_not_reduce_is_decoded_once(data, monkeypatch):
-    for_model = UPLOADS.for_model(data)
-    monkeypatch.setattr(imaging, "decode_upload", lambda *a, **k: pytest.fail("decoded again"))
-
-    assert UPLOADS.for_display(data, for_model) is for_model.image
+    assert decoded.model_image.size == trained_on.size  # 250x200, upright
+    difference = np.abs(np.asarray(decoded.model_image, int) - np.asarray(trained_on, int))
+    assert difference.max() <= 2 and difference.mean() < 0.5  # gray levels of 255
+    assert 512 <= min(decoded.image.size) < 1600  # the display copy's decode, larger
+    model_input = to_model_input(decoded.model_image, 96)
+    assert np.abs(model_input - model_input_of_file(path, 96)).max() <= 2 / 255
 
 
-def test_a_failing_second_decode_leaves_the_display_copy_at_the_models_size(monkeypatch):
-    data = large_jpeg()
-    for_model = UPLOADS.for_model(data)
+def test_a_png_or_a_jpeg_that_needs_no_reduction_gives_the_model_the_decoded_picture():
+    png = encode(Image.fromarray(np.tile(gradient(1200, 1), (900, 1)), mode="L"), "PNG")
+    small_jpeg = encode(Image.fromarray(gradient(180, 170), mode="L"), "JPEG")  # < 2 x 96
 
-    def damaged(*args, **kwargs):
-        raise ImageError("damaged on the second read")
-
-    monkeypatch.setattr(imaging, "decode_upload", damaged)
-    assert UPLOADS.for_display(data, for_model) is for_model.image
+    for data in (png, small_jpeg):
+        decoded = decode_upload(data, draft_size=512, model_size=96)
+        assert decoded.model_image is decoded.image
