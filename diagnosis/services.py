@@ -43,8 +43,9 @@ logger = logging.getLogger(__name__)
 MAX_DISPLAY_NAME = 255
 MAX_REVIEW_COMMENT = 2000
 # The stored copies of an upload are encoded and written here while the model runs
-# (Pillow and TensorFlow release the GIL): with a core beside a worker's TensorFlow
-# thread, they add little to the request.
+# (Pillow and TensorFlow release the GIL), on the core a worker's TensorFlow thread leaves.
+# (On the 2-vCPU machine of README's figures the two cores slow each other, and the copies
+# cost ~3 ms of an upload there either way.)
 _COPIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stored-copies")
 
 
