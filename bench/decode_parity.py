@@ -23,13 +23,13 @@ from PIL import Image
 from bench.model_bench import DISPLAY_SIZE
 from mlcore.artifact import SHIPPED_MODEL_DIR
 from mlcore.dataset import labelled_files
-from mlcore.imaging import decode_upload
+from mlcore.imaging import decode_upload, model_picture
 from mlcore.inference import Predictor, get_predictor
 from mlcore.metrics import roc_auc
 
 Way = Callable[[bytes, int], Image.Image]  # file bytes, model size -> the model's picture
 WAYS: dict[str, Way] = {
-    "training decode": lambda data, size: decode_upload(data, draft_size=size).image,
+    "training decode": model_picture,
     "app: one decode, the model's picture from it": lambda data, size: (
         decode_upload(data, draft_size=max(DISPLAY_SIZE // 2, size), model_size=size).model_image
     ),

@@ -13,7 +13,7 @@ import numpy as np
 from bench.images import full_size_xray_jpeg
 from bench.load import tf_threads_per_worker
 from mlcore.artifact import load_model
-from mlcore.imaging import decode_upload, reduced_copy, reencoded
+from mlcore.imaging import decode_upload, model_picture, reduced_copy, reencoded
 from mlcore.inference import Predictor, get_predictor
 from mlcore.saliency import grayscale_map, overlay_image
 
@@ -33,7 +33,7 @@ def median_ms(action: Callable[[], object], repeats: int) -> float:
 def model_input(predictor: Predictor, data: bytes) -> np.ndarray:
     """What the model alone needs of an upload: decoded at model size (as training and
     evaluation decode), then prepared."""
-    return predictor.prepare(decode_upload(data, draft_size=predictor.card.input_size).image)
+    return predictor.prepare(model_picture(data, predictor.card.input_size))
 
 
 def worker_like_predictor(model_dir: Path) -> Predictor:

@@ -28,7 +28,7 @@ import numpy as np
 from bench.model_bench import median_ms
 from mlcore.artifact import SHIPPED_MODEL_DIR, load_model
 from mlcore.gradcam import class_activation_map, gradcam_model
-from mlcore.imaging import decode_upload
+from mlcore.imaging import model_picture
 from mlcore.inference import Predictor, logits_function
 from mlcore.saliency import BLUR_FRACTION, blurred_where, occlusion_map
 
@@ -41,7 +41,8 @@ def real_inputs(predictor: Predictor, data_dir: Path, count: int) -> np.ndarray:
     paths = sorted(folder.glob("*.jp*g"))[:count]
     if len(paths) < count:
         raise SystemExit(f"{folder} holds {len(paths)} JPEGs; {count} are needed.")
-    return np.stack([predictor.prepare(decode_upload(p.read_bytes()).image) for p in paths])
+    size = predictor.card.input_size
+    return np.stack([predictor.prepare(model_picture(p.read_bytes(), size)) for p in paths])
 
 
 def top_mask(values: np.ndarray, fraction: float = DELETED_FRACTION) -> np.ndarray:

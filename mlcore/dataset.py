@@ -28,7 +28,7 @@ import numpy as np
 
 from mlcore.artifact import PROJECT_ROOT
 from mlcore.errors import DatasetError
-from mlcore.imaging import decode_upload, to_model_input
+from mlcore.imaging import model_picture, to_model_input
 
 logger = logging.getLogger(__name__)
 
@@ -209,8 +209,7 @@ def describe(splits: Splits, how: dict[str, str]) -> dict[str, Any]:
 def model_input_of_file(path: Path, size: int, *, equalize: bool = False) -> np.ndarray:
     """A dataset file -> the model's (size, size, 1) input: the upload decoder (JPEG draft
     mode down to ``size``), then :func:`mlcore.imaging.to_model_input` as for uploads."""
-    image = decode_upload(Path(path).read_bytes(), draft_size=size).image
-    return to_model_input(image, size, equalize=equalize)
+    return to_model_input(model_picture(Path(path).read_bytes(), size), size, equalize=equalize)
 
 
 def load_arrays(

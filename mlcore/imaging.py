@@ -152,6 +152,14 @@ def decode_upload(
     return _decode_with_pillow(data, limits=limits, draft_size=draft_size, model_size=model_size)
 
 
+def model_picture(data: bytes, size: int, *, limits: Limits = DEFAULT_LIMITS) -> Image.Image:
+    """The picture the model gets of an upload: decoded at the model's ``size`` (JPEG draft
+    mode), as for training and evaluation. The web app makes the same of a JPEG or 8-bit
+    PNG from its one decode at display size (see ``model_size``); a 16-bit PNG or DICOM it
+    block-reduces for display size only, a slightly different picture."""
+    return decode_upload(data, limits=limits, draft_size=size).image
+
+
 def _decode_dicom(data: bytes, *, limits: Limits, options: DicomOptions) -> DecodedUpload:
     """Render in a child process: pydicom's decoders are bounded there, not only checked."""
     try:

@@ -20,7 +20,7 @@ from mlcore.artifact import read_card, write_card
 from mlcore.dataset import detect_layout, load_arrays, make_splits
 from mlcore.errors import MlcoreError
 from mlcore.gate import DEFAULT_LAYOUT_PERCENTILE, DEFAULT_PERCENTILE, fit_for_artifact
-from mlcore.imaging import decode_upload, to_model_input
+from mlcore.imaging import model_picture, to_model_input
 from mlcore.inference import Predictor
 from mlcore.samples import HELD_OUT, TUNED_ON, real_not_xray_uploads
 from mlcore.synthetic import not_xray_images
@@ -43,7 +43,7 @@ def picture_groups(size: int, equalize: bool) -> dict[str, dict[str, np.ndarray]
     }
     for group in (TUNED_ON, HELD_OUT):
         groups[f"real non-X-rays, {group}"] = {
-            name: to_model_input(decode_upload(data).image, size, equalize=equalize)
+            name: to_model_input(model_picture(data, size), size, equalize=equalize)
             for name, data in real_not_xray_uploads(group).items()
         }
     return groups

@@ -6,7 +6,7 @@ import pytest
 
 from mlcore.artifact import LAYOUT_GATE_FILENAME, SHIPPED_MODEL_DIR, read_card
 from mlcore.gate import LAYOUT_BLOCKS, TEXTURE_BLOCKS, layout_features
-from mlcore.imaging import decode_upload
+from mlcore.imaging import model_picture
 from mlcore.inference import Predictor
 from mlcore.samples import HELD_OUT, TUNED_ON, real_not_xray_uploads
 from mlcore.testing import xray_inputs
@@ -15,7 +15,7 @@ from mlcore.testing import xray_inputs
 def real_pictures(predictor: Predictor, group: str) -> dict[str, np.ndarray]:
     """The group's pictures decoded as uploads, as the predictor's inputs."""
     return {
-        name: predictor.prepare(decode_upload(data).image)
+        name: predictor.prepare(model_picture(data, predictor.card.input_size))
         for name, data in real_not_xray_uploads(group).items()
     }
 
