@@ -255,7 +255,8 @@ def _jpeg_at_model_size(
     ``decoded`` (drafted by ``scale``); else None.
 
     A 1/8 draft holds the 8x8 blocks' means, which box means of the larger decode give
-    within a gray level or two, without decoding again; a 1/2 or 1/4 draft (an image under
+    within a few gray levels (3 at most on the test images, see bench.decode_parity),
+    without decoding again; a 1/2 or 1/4 draft (an image under
     8 times the model's size) is decoded again, small.
     """
     with Image.open(io.BytesIO(data)) as header:
