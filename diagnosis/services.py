@@ -45,7 +45,7 @@ MAX_REVIEW_COMMENT = 2000
 # The stored copies of an upload are encoded and written here while the model runs
 # (Pillow and TensorFlow release the GIL), on the core a worker's TensorFlow thread leaves.
 # (On the 2-vCPU machine of README's figures the two cores slow each other, and the copies
-# cost ~3 ms of an upload there either way.)
+# cost ~2 ms of an upload there either way: python -m bench.upload_costs.)
 _COPIES = ThreadPoolExecutor(max_workers=2, thread_name_prefix="stored-copies")
 
 
