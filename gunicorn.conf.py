@@ -14,7 +14,7 @@ os.environ.setdefault("PNEUMO_TF_THREADS", str(max(1, (os.cpu_count() or 1) // w
 # ~3.5 -> 0.2 ms beside a forward pass). Read when a worker first imports NumPy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Threads keep pages and image downloads responsive while one thread predicts; the
-# model itself is guarded by a lock in mlcore.inference.
+# model itself is guarded by a lock in mlcore.model.inference.
 worker_class = "gthread"
 threads = int(os.environ.get("PNEUMO_THREADS", "4"))
 preload_app = False

@@ -1,7 +1,7 @@
 """`python -m bench` (or `make bench`): every figure README's performance table shows.
 
 Medians over repeated runs, on whatever machine runs it. Needs an installed model
-(mlcore/artifacts, or --model DIR). Takes a few minutes.
+(mlcore/shipped_model, or --model DIR). Takes a few minutes.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ def uploads_beside_model_only(
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "shipped_model")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     parser.add_argument("--skip-http", action="store_true", help="model figures only")
     args = parser.parse_args(argv)

@@ -21,11 +21,11 @@ import numpy as np
 from PIL import Image
 
 from bench.model_bench import DISPLAY_SIZE
-from mlcore.artifact import SHIPPED_MODEL_DIR
-from mlcore.dataset import labelled_files
-from mlcore.imaging import decode_upload, model_picture
-from mlcore.inference import Predictor, get_predictor
-from mlcore.metrics import roc_auc
+from mlcore.artifact.files import SHIPPED_MODEL_DIR
+from mlcore.data.dataset import labelled_files
+from mlcore.decode.upload import decode_upload, model_picture
+from mlcore.model.inference import Predictor, get_predictor
+from mlcore.stats.metrics import roc_auc
 
 Way = Callable[[bytes, int], Image.Image]  # file bytes, model size -> the model's picture
 WAYS: dict[str, Way] = {

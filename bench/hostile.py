@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench.__main__ import table
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "shipped_model")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
     table("Large valid images and hostile files, one worker", run(args.model, args.database_url))

@@ -328,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--uploads", type=int, default=200)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "shipped_model")
     parser.add_argument("--database-url", default=os.environ.get("DATABASE_URL"))
     args = parser.parse_args(argv)
     database = "PostgreSQL" if args.database_url else "SQLite"

@@ -12,10 +12,11 @@ import numpy as np
 
 from bench.images import full_size_xray_jpeg
 from bench.load import tf_threads_per_worker
-from mlcore.artifact import load_model
-from mlcore.imaging import decode_upload, model_picture, reduced_copy, reencoded
-from mlcore.inference import Predictor, get_predictor
-from mlcore.saliency import grayscale_map, overlay_image
+from mlcore.artifact.files import load_model
+from mlcore.decode.pictures import reduced_copy, reencoded
+from mlcore.decode.upload import decode_upload, model_picture
+from mlcore.model.inference import Predictor, get_predictor
+from mlcore.model.saliency import grayscale_map, overlay_image
 
 DISPLAY_SIZE = 1024  # the web app's default PNEUMO_DISPLAY_SIZE
 MODEL_ONLY = "model only, whole upload: decode + resize + forward ms"
@@ -115,10 +116,10 @@ def run(model_dir: Path, repeats: int = 20) -> dict[str, float]:
 
 
 def dicom_decode_costs(repeats: int) -> dict[str, float]:
-    """What decoding a DICOM upload in a limited child process (mlcore.sandbox) costs over
+    """What decoding a DICOM upload in a limited child process (mlcore.decode.sandbox) costs over
     decoding it in the worker itself."""
-    from mlcore.dicom import render_dicom
-    from mlcore.imaging import DEFAULT_LIMITS
+    from mlcore.decode.dicom import render_dicom
+    from mlcore.decode.upload import DEFAULT_LIMITS
     from mlcore.tests.dicom_files import chest_pixels, dicom_bytes
 
     data = dicom_bytes(chest_pixels(size=1024))

@@ -25,12 +25,12 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.gradcam import class_activation_map, gradcam_model
 from bench.model_bench import median_ms
-from mlcore.artifact import SHIPPED_MODEL_DIR, load_model
-from mlcore.gradcam import class_activation_map, gradcam_model
-from mlcore.imaging import model_picture
-from mlcore.inference import Predictor, logits_function
-from mlcore.saliency import BLUR_FRACTION, blurred_where, occlusion_map
+from mlcore.artifact.files import SHIPPED_MODEL_DIR, load_model
+from mlcore.decode.upload import model_picture
+from mlcore.model.inference import Predictor, logits_function
+from mlcore.model.saliency import BLUR_FRACTION, blurred_where, occlusion_map
 
 DELETED_FRACTION = 0.15
 Mapper = Callable[[np.ndarray], np.ndarray]  # model input (H, W, 1) -> map (H, W)

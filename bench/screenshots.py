@@ -31,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("images", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshots")
-    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "artifacts")
+    parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "shipped_model")
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     with load.running_server(1, args.model) as server, sync_playwright() as playwright:

@@ -23,11 +23,12 @@ from pathlib import Path
 
 import numpy as np
 
-from mlcore import adaptation, labelled
-from mlcore.artifact import SHIPPED_MODEL_DIR, ModelCard, read_card
-from mlcore.dataset import Sample, detect_layout, split_by_patient
-from mlcore.inference import Predictor
-from mlcore.metrics import binary_metrics, decision_metrics, sigmoid
+from mlcore.artifact.card import ModelCard
+from mlcore.artifact.files import SHIPPED_MODEL_DIR, read_card
+from mlcore.data.dataset import Sample, detect_layout, split_by_patient
+from mlcore.model.inference import Predictor
+from mlcore.site import adaptation, labelled
+from mlcore.stats.metrics import binary_metrics, decision_metrics, sigmoid
 
 COLUMNS = ("roc_auc", "accuracy", "sensitivity", "specificity")
 QUIET = adaptation.Clock(None, None)
@@ -40,7 +41,7 @@ RULES = {
 
 def patient_parts(site: labelled.Scored, parts: int, seed: int) -> list[np.ndarray]:
     """Row indices of ``parts`` equal parts split by patient, stratified by class
-    (mlcore.dataset)."""
+    (mlcore.data.dataset)."""
     samples = [
         Sample(Path(str(i)), int(y), str(g))
         for i, (y, g) in enumerate(zip(site.labels, site.groups, strict=True))

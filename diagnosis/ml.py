@@ -3,7 +3,7 @@
 Views and the API never import mlcore; they come through here or through the services.
 
 The active model is the version the pointer in ``PNEUMO_MODEL_VERSIONS_DIR`` names
-(:mod:`mlcore.versions`), else ``PNEUMO_MODEL_DIR``. Each request costs one ``os.stat`` of
+(:mod:`mlcore.artifact.versions`), else ``PNEUMO_MODEL_DIR``. Each request costs one ``os.stat`` of
 the pointer: when another process activates a version, this worker's next prediction uses
 it and the old model is dropped, without a restart.
 """
@@ -18,12 +18,13 @@ from pathlib import Path
 from django.conf import settings
 
 from diagnosis.errors import ModelUnavailable
-from mlcore import versions
-from mlcore.artifact import ModelCard
+from mlcore.artifact import versions
+from mlcore.artifact.card import ModelCard
+from mlcore.artifact.files import default_model_dir
 from mlcore.errors import ArtifactError
-from mlcore.inference import Predictor, drop_predictor, get_predictor
-from mlcore.metrics import performance_report
-from mlcore.saliency import DIFFUSE_AREA, WEAK_LOGIT_DROP
+from mlcore.model.inference import Predictor, drop_predictor, get_predictor
+from mlcore.model.saliency import DIFFUSE_AREA, WEAK_LOGIT_DROP
+from mlcore.stats.metrics import performance_report
 
 logger = logging.getLogger(__name__)
 
@@ -56,7 +57,8 @@ def models_root() -> Path:
 
 
 def shipped_model_dir() -> Path:
-    return Path(settings.PNEUMO_MODEL_DIR)
+    """The model the site was configured with (PNEUMO_MODEL_DIR), by default the shipped one."""
+    return default_model_dir(settings.PNEUMO_MODEL_DIR or "")
 
 
 def active_model_dir() -> Path:

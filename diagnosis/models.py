@@ -68,10 +68,10 @@ class Scan(models.Model):
     # that check ownership.
     image = models.FileField(max_length=200)
     thumbnail = models.FileField(max_length=200)
-    # The saliency map (mlcore.saliency) as a coloured overlay and as raw 8-bit grayscale,
+    # The saliency map (mlcore.model.saliency) as a coloured overlay and as raw 8-bit grayscale,
     # both computed on first view of either and then kept (blank until then), with its
     # strength: the largest logit drop (logit units) and the share of the image at or above
-    # half of it (see mlcore.saliency.SaliencyMap).
+    # half of it (see mlcore.model.saliency.SaliencyMap).
     heatmap = models.FileField(max_length=200, blank=True)
     saliency = models.FileField(max_length=200, blank=True)
     saliency_peak = models.FloatField(null=True, blank=True)
@@ -79,7 +79,7 @@ class Scan(models.Model):
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
     source_format = models.CharField(max_length=16, default="image")
-    # Non-identifying technical DICOM tags only (see mlcore.dicom_tags.KEPT_TAGS).
+    # Non-identifying technical DICOM tags only (see mlcore.decode.dicom_tags.KEPT_TAGS).
     dicom_tags = models.JSONField(default=dict, blank=True)
     notes = models.TextField(blank=True)
 
@@ -88,7 +88,7 @@ class Scan(models.Model):
     predicted_class = models.CharField(max_length=16, choices=PredictedClass.choices, blank=True)
     pneumonia_probability = models.FloatField(null=True, blank=True)
     threshold = models.FloatField()
-    # The model's borderline band (mlcore.artifact.Band), on the probability scale; null
+    # The model's borderline band (mlcore.artifact.card.Band), on the probability scale; null
     # when its card had none.
     band_low = models.FloatField(null=True, blank=True)
     band_high = models.FloatField(null=True, blank=True)

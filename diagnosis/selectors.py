@@ -107,7 +107,7 @@ def scan_next_unreviewed(user: AbstractBaseUser, current: Scan) -> Scan | None:
 def site_performance(user: AbstractBaseUser) -> list[dict]:
     """How each model version did on the reviewed scans ``user`` can see (all of them for
     staff), newest version first: confusion counts, proportions with Wilson intervals, ROC
-    AUC with a bootstrap interval, reliability table (see mlcore.metrics.performance_report).
+    AUC with a bootstrap interval, reliability table (see mlcore.stats.metrics.performance_report).
     Only recognised scans count: the model gave no verdict on the others.
     """
     rows = (

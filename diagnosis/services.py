@@ -33,10 +33,11 @@ from diagnosis.errors import (
 from diagnosis.ml import NO_MODEL_HELP, current_predictor
 from diagnosis.models import Scan, ScanReview
 from diagnosis.selectors import scans_visible_to, user_can_review
+from mlcore.decode.pictures import reduced_copy, reencoded
+from mlcore.decode.upload import DecodedUpload, Limits, decode_upload
 from mlcore.errors import ArtifactError, ImageError, ModelBusy
-from mlcore.imaging import DecodedUpload, Limits, decode_upload, reduced_copy, reencoded
-from mlcore.inference import Prediction, Predictor
-from mlcore.saliency import grayscale_map, overlay_image
+from mlcore.model.inference import Prediction, Predictor
+from mlcore.model.saliency import grayscale_map, overlay_image
 
 logger = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Generated chest-X-ray-like images and a tiny trained model artifact, for tests.
 
 No dataset file is ever needed: the pictures are drawn, and the model is trained on them
-in a few seconds. It follows mlcore.model's layer naming (a "last_conv" feature map, a
+in a few seconds. It follows the layer naming of mlcore.model.networks (a "last_conv" feature map, a
 "logit" output), so Grad-CAM and the out-of-distribution gate work on it as on a real one.
 """
 
@@ -13,18 +13,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from mlcore.artifact import (
-    LAST_CONV_LAYER,
-    LOGIT_LAYER,
-    Band,
-    ModelCard,
-    Provenance,
-    model_path,
-    write_card,
-)
-from mlcore.gate import fit_for_artifact
-from mlcore.imaging import to_model_input
-from mlcore.synthetic import not_xray_images, xray_array
+from mlcore.artifact.card import LAST_CONV_LAYER, LOGIT_LAYER, Band, ModelCard, Provenance
+from mlcore.artifact.files import model_path, write_card
+from mlcore.data.synthetic import not_xray_images, xray_array
+from mlcore.decode.pictures import to_model_input
+from mlcore.model.gate import fit_for_artifact
 
 __all__ = [  # the generators are re-exported: tests import everything from here
     "TINY_BAND",

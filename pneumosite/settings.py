@@ -13,7 +13,6 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from mlcore.artifact import default_model_dir
 from pneumosite.static_headers import add_security_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -218,8 +217,9 @@ STORAGES = {
 WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
 
 # The model and the limits of an upload.
-# Default: the model shipped in mlcore/artifacts (mlcore.artifact resolves it).
-PNEUMO_MODEL_DIR = default_model_dir(env_str("PNEUMO_MODEL_DIR"))
+# Empty: the model shipped in mlcore/shipped_model (the app's door to mlcore,
+# diagnosis.active_model, resolves it: the settings never import mlcore).
+PNEUMO_MODEL_DIR = env_str("PNEUMO_MODEL_DIR", "")
 # Site versions (adapt_to_site, set_site_threshold) and the ACTIVE pointer that selects one
 # (none, or "shipped": PNEUMO_MODEL_DIR). Writable data, never in the code tree.
 PNEUMO_MODEL_VERSIONS_DIR = VAR_DIR / "models"

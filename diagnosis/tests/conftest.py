@@ -16,13 +16,13 @@ from rest_framework.test import APIClient
 from bench.screenshots import CHROMIUM_ARGS
 from diagnosis.models import Scan
 from diagnosis.tests.browser import CHROMIUM, SCREENSHOTS
-from mlcore.inference import forget_predictors
-from mlcore.testing import build_tiny_artifact, xray_png
+from mlcore.model.inference import forget_predictors
+from mlcore.testing import xray_png
 
 
 @pytest.fixture(scope="session")
-def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_artifact(tmp_path_factory.mktemp("tiny-model"))
+def tiny_model_dir(trained_artifact: Path) -> Path:
+    return trained_artifact
 
 
 @pytest.fixture(autouse=True)

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
-from mlcore import adaptation
-from mlcore.artifact import read_card
+from mlcore.artifact.files import read_card
+from mlcore.site import adaptation
 from mlcore.testing import TINY_VERSION, labelled_xray_folder
 
 SITE_VERSION = f"{TINY_VERSION}+site.1"

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from diagnosis.models import Scan
 from diagnosis.tests.conftest import stored_files
-from mlcore.inference import Predictor
+from mlcore.model.inference import Predictor
 from mlcore.testing import xray_png
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from diagnosis.ml import current_predictor
-from mlcore.artifact import SHIPPED_MODEL_DIR
+from mlcore.artifact.files import SHIPPED_MODEL_DIR
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from diagnosis.models import Scan
-from mlcore.inference import Predictor
+from mlcore.model.inference import Predictor
 from mlcore.testing import xray_png
 
 

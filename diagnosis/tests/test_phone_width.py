@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from diagnosis.tests.browser import CHROMIUM, SCREENSHOTS, log_in
-from mlcore.artifact import SHIPPED_MODEL_DIR
+from mlcore.artifact.files import SHIPPED_MODEL_DIR
 
 pytestmark = [
     pytest.mark.browser,

@@ -6,7 +6,7 @@ from django.test import Client
 from rest_framework.test import APIClient
 
 from diagnosis.models import Scan
-from mlcore.metrics import bootstrap_auc_interval
+from mlcore.stats.metrics import bootstrap_auc_interval
 
 # (verdict, stated probability, reviewed finding, how many) of model v1: 20 of each class.
 V1 = [

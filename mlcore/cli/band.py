@@ -2,7 +2,7 @@
 
 ``python -m mlcore.cli.band --model DIR --data-dir PATH``: rebuilds the artifact's
 validation split (the seed and fraction its training used), scores it, and writes the band
-(:func:`mlcore.calibration.threshold_band` around the card's threshold rule) into the card.
+(:func:`mlcore.stats.calibration.threshold_band` around the card's threshold rule) into the card.
 Reports the share of validation and test images inside the band.
 """
 
@@ -15,11 +15,11 @@ from pathlib import Path
 
 import numpy as np
 
-from mlcore.artifact import write_card
-from mlcore.calibration import borderline_band
-from mlcore.dataset import detect_layout, load_arrays, make_splits
+from mlcore.artifact.files import write_card
+from mlcore.data.dataset import detect_layout, load_arrays, make_splits
 from mlcore.errors import MlcoreError
-from mlcore.evaluation import load_artifact, probabilities
+from mlcore.evaluation.predictions import load_artifact, probabilities
+from mlcore.stats.calibration import borderline_band
 
 logger = logging.getLogger(__name__)
 

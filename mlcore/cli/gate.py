@@ -3,7 +3,7 @@
 ``python -m mlcore.cli.gate --model DIR --data-dir PATH [--report-only]``: fits the gates
 on the artifact's training split (unless ``--report-only``), then reports the share of
 validation and test X-rays, generated non-X-rays and real non-X-ray pictures
-(:mod:`mlcore.samples`, each group apart) the app would answer "not recognised", and
+(:mod:`mlcore.data.real_non_xrays`, each group apart) the app would answer "not recognised", and
 records those shares in the card's gate section.
 """
 
@@ -16,14 +16,15 @@ from pathlib import Path
 
 import numpy as np
 
-from mlcore.artifact import read_card, write_card
-from mlcore.dataset import detect_layout, load_arrays, make_splits
+from mlcore.artifact.files import read_card, write_card
+from mlcore.data.dataset import detect_layout, load_arrays, make_splits
+from mlcore.data.real_non_xrays import HELD_OUT, TUNED_ON, real_not_xray_uploads
+from mlcore.data.synthetic import not_xray_images
+from mlcore.decode.pictures import to_model_input
+from mlcore.decode.upload import model_picture
 from mlcore.errors import MlcoreError
-from mlcore.gate import DEFAULT_LAYOUT_PERCENTILE, DEFAULT_PERCENTILE, fit_for_artifact
-from mlcore.imaging import model_picture, to_model_input
-from mlcore.inference import Predictor
-from mlcore.samples import HELD_OUT, TUNED_ON, real_not_xray_uploads
-from mlcore.synthetic import not_xray_images
+from mlcore.model.gate import DEFAULT_LAYOUT_PERCENTILE, DEFAULT_PERCENTILE, fit_for_artifact
+from mlcore.model.inference import Predictor
 
 logger = logging.getLogger(__name__)
 

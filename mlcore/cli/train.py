@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mlcore.errors import MlcoreError
-from mlcore.model import BACKBONES
+from mlcore.model.networks import BACKBONES
 from mlcore.training import TrainConfig, train
 from mlcore.training.config import AUGMENTATIONS
 

@@ -9,8 +9,6 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mlcore.testing import build_tiny_artifact
-
 SHARED_DATA = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "chest_xray"
 
 
@@ -52,11 +50,6 @@ def shared_data() -> Path:
     if not (SHARED_DATA / "train").is_dir():
         pytest.skip(f"needs the shared data set at {SHARED_DATA} (not on this machine)")
     return SHARED_DATA
-
-
-@pytest.fixture(scope="session")
-def trained_artifact(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return build_tiny_artifact(tmp_path_factory.mktemp("tiny-model"))
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from mlcore.artifact import PROJECT_ROOT
+from mlcore.artifact.files import PROJECT_ROOT
 from mlcore.errors import ModelBuildError
 
 AUGMENTATIONS = ("none", "light", "strong", "framing")

@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 
-from mlcore.artifact import LAST_CONV_LAYER
-from mlcore.dataset import make_dataset
-from mlcore.evaluation import predict_logits
-from mlcore.model import build_model, ensemble
+from mlcore.artifact.card import LAST_CONV_LAYER
+from mlcore.data.dataset import make_dataset
+from mlcore.evaluation.predictions import predict_logits
+from mlcore.model.networks import build_model, ensemble
 from mlcore.training.augment import TimeBudget, build_augmentation
 from mlcore.training.config import TrainConfig, members
 

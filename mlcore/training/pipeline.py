@@ -17,25 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from mlcore import plots
-from mlcore.artifact import (
-    MODEL_FILENAME,
-    Band,
-    Calibration,
-    ModelCard,
-    Network,
-    Provenance,
-    file_version,
-    install,
-    write_card,
-)
-from mlcore.calibration import (
-    borderline_band,
-    choose_threshold,
-    expected_calibration_error,
-    fit_platt,
-)
-from mlcore.dataset import (
+from mlcore.artifact.card import Band, Calibration, ModelCard, Network, Provenance
+from mlcore.artifact.files import MODEL_FILENAME, file_version, install, write_card
+from mlcore.data.dataset import (
     Splits,
     default_data_dir,
     detect_layout,
@@ -43,9 +27,16 @@ from mlcore.dataset import (
     load_arrays,
     make_splits,
 )
-from mlcore.evaluation import predict_logits, probabilities
-from mlcore.gate import fit_for_artifact
-from mlcore.metrics import binary_metrics, format_table, sigmoid
+from mlcore.evaluation import plots
+from mlcore.evaluation.predictions import predict_logits, probabilities
+from mlcore.model.gate import fit_for_artifact
+from mlcore.stats.calibration import (
+    borderline_band,
+    choose_threshold,
+    expected_calibration_error,
+    fit_platt,
+)
+from mlcore.stats.metrics import binary_metrics, format_table, sigmoid
 from mlcore.training.config import TrainConfig, default_output_dir
 from mlcore.training.fit import Arrays, Fitted, fit
 

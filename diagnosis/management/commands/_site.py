@@ -7,12 +7,12 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import ml
-from mlcore import versions
-from mlcore.adaptation import Candidate, install
+from mlcore.artifact import versions
+from mlcore.site.adaptation import Candidate, install
 
 
 def add_site_arguments(parser) -> None:
-    """The options both site commands take (defaults: mlcore.adaptation.Options)."""
+    """The options both site commands take (defaults: mlcore.site.adaptation.Options)."""
     parser.add_argument("--data-dir", type=Path, help="labelled folder: NORMAL/, PNEUMONIA/")
     parser.add_argument("--target-sensitivity", type=float, default=0.95)
     parser.add_argument(
@@ -27,7 +27,7 @@ def add_site_arguments(parser) -> None:
 
 
 def min_specificity(options: dict) -> float | None:
-    """--min-specificity as mlcore.adaptation.Options takes it (0 turns it off)."""
+    """--min-specificity as mlcore.site.adaptation.Options takes it (0 turns it off)."""
     value = options["min_specificity"]
     if not 0.0 <= value < 1.0:
         raise CommandError(f"--min-specificity must be at least 0 and below 1, not {value:g}.")

@@ -1,5 +1,5 @@
 """``python manage.py adapt_to_site``: a guarded, versioned model for this site from its
-reviewed scans (or a labelled folder); see mlcore.adaptation."""
+reviewed scans (or a labelled folder); see mlcore.site.adaptation."""
 
 from __future__ import annotations
 
@@ -47,9 +47,9 @@ class Command(BaseCommand):
         parser.add_argument("--max-minutes", type=float, help="time budget")
 
     def handle(self, *args, **options):
-        from mlcore import adaptation, labelled
-        from mlcore.artifact import read_card
+        from mlcore.artifact.files import read_card
         from mlcore.errors import MlcoreError
+        from mlcore.site import adaptation, labelled
 
         settings = adaptation.Options(
             target_sensitivity=options["target_sensitivity"],
@@ -77,8 +77,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def training_images(self, train_dir: Path | None, card, clock):
-        from mlcore import adaptation, labelled
-        from mlcore.dataset import default_data_dir, detect_layout, has_class_dirs
+        from mlcore.data.dataset import default_data_dir, detect_layout, has_class_dirs
+        from mlcore.site import adaptation, labelled
 
         if train_dir is None:
             default = default_data_dir() / "train"

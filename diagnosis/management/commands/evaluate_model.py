@@ -22,8 +22,8 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         from diagnosis.ml import active_model_dir
         from mlcore.errors import MlcoreError
-        from mlcore.evaluation import evaluate_artifact
-        from mlcore.metrics import format_table
+        from mlcore.evaluation.predictions import evaluate_artifact
+        from mlcore.stats.metrics import format_table
 
         model_dir = options["model"] or active_model_dir()
         try:

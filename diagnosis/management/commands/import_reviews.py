@@ -19,7 +19,7 @@ from diagnosis.services import (
     display_filename,
     scans_import_reviewed,
 )
-from mlcore.dataset import CLASS_DIRS, IMAGE_SUFFIXES, Sample, labelled_files
+from mlcore.data.dataset import CLASS_DIRS, IMAGE_SUFFIXES, Sample, labelled_files
 from mlcore.errors import MlcoreError
 
 # A sample's label (its folder's index in CLASS_DIRS) -> the finding recorded.

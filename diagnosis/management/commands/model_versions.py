@@ -25,7 +25,7 @@ class Command(BaseCommand):
         parser.add_argument("--activate", metavar="VERSION", help="a listed name, or shipped")
 
     def handle(self, *args, **options):
-        from mlcore import versions
+        from mlcore.artifact import versions
         from mlcore.errors import MlcoreError
 
         root, shipped = ml.models_root(), ml.shipped_model_dir()

@@ -30,9 +30,9 @@ class Command(BaseCommand):
         parser.add_argument("--reset", action="store_true", help="back to the version before")
 
     def handle(self, *args, **options):
-        from mlcore import adaptation, labelled
-        from mlcore.artifact import read_card
+        from mlcore.artifact.files import read_card
         from mlcore.errors import MlcoreError
+        from mlcore.site import adaptation, labelled
 
         try:
             if options["reset"]:
@@ -55,8 +55,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
 
     def reset(self) -> None:
-        from mlcore import versions
-        from mlcore.artifact import read_card
+        from mlcore.artifact import versions
+        from mlcore.artifact.files import read_card
 
         card = read_card(ml.active_model_dir())
         if card.adaptation is None:

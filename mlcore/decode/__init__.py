@@ -1,0 +1,1 @@
+"""Bytes -> bounded decode (sandboxed DICOM, codestream checks) -> grayscale picture."""

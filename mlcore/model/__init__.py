@@ -1,0 +1,1 @@
+"""The network, the not-a-chest-X-ray gate, inference and saliency maps."""

@@ -1,0 +1,1 @@
+"""Metrics with their intervals, calibration, and the rule that picks the threshold."""
