@@ -1,4 +1,4 @@
-"""`python -m bench` (or `make bench`): every figure README's performance table shows.
+"""`python -m bench` (or `make bench`): every figure of BENCHMARKS.md's performance section.
 
 Medians over repeated runs, on whatever machine runs it. Needs an installed model
 (mlcore/shipped_model, or --model DIR). Takes a few minutes.
@@ -19,14 +19,9 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 from bench import hostile, load, model_bench
 from bench.images import full_size_xray_jpeg
+from bench.report import table
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def table(title: str, rows: dict[str, object]) -> None:
-    print(f"\n### {title}\n\n| measure | value |\n| --- | --- |")
-    for name, value in rows.items():
-        print(f"| {name} | {value:.1f} |" if isinstance(value, float) else f"| {name} | {value} |")
 
 
 def end_to_end(model_dir: Path, database_url: str | None) -> None:

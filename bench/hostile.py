@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image
 
 from bench import load
+from bench.report import table
 
 ROOT = Path(__file__).resolve().parents[1]
 SIDE = (6000, 6600)  # 39.6 megapixels, under the 40-megapixel limit
@@ -102,8 +103,6 @@ def run(model_dir: Path, database_url: str | None = None) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from bench.__main__ import table
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, default=ROOT / "mlcore" / "shipped_model")
     parser.add_argument("--database-url")

@@ -29,7 +29,7 @@ from bench.model_bench import median_ms, model_input, model_only_upload
 LEAN_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "diagnosis.errors.ApplicationErrorMiddleware",
+    "diagnosis.middleware.ApplicationErrorMiddleware",
 ]
 
 
@@ -83,10 +83,10 @@ def uploader(image: bytes, middleware: list[str] | None = None) -> Callable[[], 
 def tiny_copies() -> Iterator[None]:
     from PIL import Image
 
-    from diagnosis import services
+    from diagnosis.services import uploads
 
-    write = services._write_copies
-    with mock.patch.object(services, "_write_copies", lambda _: write(Image.new("L", (8, 8)))):
+    write = uploads._write_copies
+    with mock.patch.object(uploads, "_write_copies", lambda _: write(Image.new("L", (8, 8)))):
         yield
 
 
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     image = full_size_xray_jpeg()
     with tempfile.TemporaryDirectory(prefix="pneumo-costs-") as folder:
         start_site(folder)
-        from diagnosis.ml import current_predictor
+        from diagnosis.active_model import current_predictor
 
         predictor = current_predictor()
         upload = uploader(image)

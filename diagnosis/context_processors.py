@@ -1,6 +1,6 @@
 from django.http import HttpRequest
 
-from diagnosis.ml import NO_MODEL_HELP, current_card
+from diagnosis.active_model import NO_MODEL_HELP, current_card
 
 
 def model_status(request: HttpRequest) -> dict:

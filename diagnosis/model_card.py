@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from diagnosis.ml import ModelCard
+from diagnosis.active_model import ModelCard
 from diagnosis.models import to_score
 
 PLOT_LABELS = {

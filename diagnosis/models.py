@@ -6,8 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from diagnosis.ml import DIFFUSE_AREA, WEAK_LOGIT_DROP
-
 BORDERLINE, CLEAR = "borderline", "clear"
 
 
@@ -182,15 +180,6 @@ class Scan(models.Model):
     @property
     def is_borderline(self) -> bool:
         return self.band == BORDERLINE
-
-    @property
-    def saliency_note(self) -> str:
-        """Why the map says little, from its statistics; empty when it is clear."""
-        if self.saliency_peak is None:
-            return ""
-        if self.saliency_peak < WEAK_LOGIT_DROP:
-            return "weak"
-        return "diffuse" if self.saliency_area > DIFFUSE_AREA else ""
 
     @property
     def is_gate_overridden(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import date
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import F, Q, QuerySet
 
-from diagnosis.ml import performance_report
+from diagnosis.active_model import performance_report
 from diagnosis.models import Scan
 
 # name -> (label, ordering); ties broken by id so pages never repeat or skip a row.

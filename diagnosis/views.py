@@ -21,10 +21,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from diagnosis.active_model import (
+    calibrated_for_site,
+    current_card,
+    current_predictor,
+    load_model_now,
+    saliency_note,
+)
 from diagnosis.errors import ModelUnavailable, UploadRejected, http_status
 from diagnosis.exports import csv_lines, export_rows
-from diagnosis.forms import HistoryFilterForm, ScanUploadForm
-from diagnosis.ml import calibrated_for_site, current_card, current_predictor, load_model_now
+from diagnosis.filters import HistoryFilterForm
+from diagnosis.forms import ScanUploadForm
 from diagnosis.model_card import PLOT_LABELS, card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import MAP_KINDS, stored_file_response
@@ -154,6 +161,7 @@ def _result_context(scan: Scan) -> dict:
         "scan": scan,
         "score_is_probability": calibrated_for_site(card, scan.model_version),
         "calibration": card.calibration if card else None,
+        "saliency_note": saliency_note(scan.saliency_peak, scan.saliency_area),
     }
 
 
@@ -247,7 +255,9 @@ def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     if kind in MAP_KINDS:
         if not scan.is_recognised:
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
-        scan = scan_heatmap(scan=scan)  # its errors: diagnosis.errors.ApplicationErrorMiddleware
+        scan = scan_heatmap(
+            scan=scan
+        )  # its errors: diagnosis.middleware.ApplicationErrorMiddleware
     return stored_file_response(scan, kind)
 
 

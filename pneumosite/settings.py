@@ -99,7 +99,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # The app's errors (diagnosis.errors) as their HTTP status on pages.
-    "diagnosis.errors.ApplicationErrorMiddleware",
+    "diagnosis.middleware.ApplicationErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     # Last, as django-axes asks: it turns locked-out logins into a 429 page.
@@ -256,8 +256,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 
 # (diagnosis/uploads.py).
 PNEUMO_UPLOAD_SPOOL_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_HANDLERS = [
-    "diagnosis.uploads.CappedMemoryFileUploadHandler",
-    "diagnosis.uploads.CappedTemporaryFileUploadHandler",
+    "diagnosis.upload_handlers.CappedMemoryFileUploadHandler",
+    "diagnosis.upload_handlers.CappedTemporaryFileUploadHandler",
 ]
 
 REST_FRAMEWORK = {

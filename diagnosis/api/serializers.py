@@ -2,7 +2,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from diagnosis.ml import calibrated_for_site, current_card
+from diagnosis.active_model import calibrated_for_site, current_card
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
 
 MAX_NOTES = 10_000

@@ -5,8 +5,6 @@ from __future__ import annotations
 from axes.handlers.proxy import AxesProxyHandler
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
@@ -16,11 +14,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diagnosis.active_model import NO_MODEL_HELP, current_card
+from diagnosis.api import schema
 from diagnosis.api.serializers import (
     BatchResultSerializer,
     BatchUploadSerializer,
-    ErrorSerializer,
-    ExportRowSerializer,
     LegacyPredictionSerializer,
     LegacyPredictUploadSerializer,
     ReviewInputSerializer,
@@ -35,8 +33,7 @@ from diagnosis.api.throttles import (
 )
 from diagnosis.error_views import lockout_message
 from diagnosis.exports import csv_lines, export_rows
-from diagnosis.forms import RESULT_CHOICES, REVIEW_CHOICES, SORT_CHOICES, HistoryFilterForm
-from diagnosis.ml import NO_MODEL_HELP, current_card
+from diagnosis.filters import HistoryFilterForm
 from diagnosis.model_card import card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
@@ -51,40 +48,13 @@ from diagnosis.services import (
     scan_upload,
 )
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
-IMAGE = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
-OVERLAY = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
-REANALYSE = OpenApiParameter(
-    "reanalyse",
-    OpenApiTypes.BOOL,
-    description="Run the model again on content you uploaded before (default: report the "
-    "earlier scan as `duplicate_of`)",
-)
-FILTER_PARAMETERS = [
-    OpenApiParameter("q", description="Part of the file name"),
-    OpenApiParameter(
-        "predicted_class",
-        enum=[value for value, _ in RESULT_CHOICES if value],
-        description="Result",
-    ),
-    OpenApiParameter("date_from", OpenApiTypes.DATE, description="Uploaded on or after"),
-    OpenApiParameter("date_to", OpenApiTypes.DATE, description="Uploaded on or before"),
-    OpenApiParameter("sort", enum=[value for value, _ in SORT_CHOICES], description="Order"),
-    OpenApiParameter("batch", description="Comma-separated scan ids: one upload's results"),
-    OpenApiParameter(
-        "review",
-        enum=[value for value, _ in REVIEW_CHOICES if value],
-        description="Reviewed, not reviewed, or reviewed with a finding other than the verdict",
-    ),
-]
-
 
 def reanalyse_asked(request: Request) -> bool:
     """?reanalyse=1 (true, yes, on): analyse again what the caller uploaded before."""
     return request.query_params.get("reanalyse", "").lower() in {"1", "true", "yes", "on"}
 
 
-@extend_schema(tags=["scans"])
+@schema.SCANS
 class ScanViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -126,22 +96,11 @@ class ScanViewSet(
             )
         return scan_list(self.request.user, filters.filters())
 
-    @extend_schema(parameters=FILTER_PARAMETERS)
+    @schema.SCAN_LIST
     def list(self, request: Request, *args, **kwargs) -> Response:
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(
-        parameters=[REANALYSE],
-        request={"multipart/form-data": ScanUploadSerializer},
-        responses={201: ScanSerializer, 200: ScanSerializer, **ERRORS},
-        description=(
-            "Upload a chest X-ray (field `image`). 201 with the scan; an image not "
-            "recognised as a chest X-ray is stored with status `not_recognised` and "
-            "`predicted_class` null. Content you uploaded before: 200 with that earlier "
-            "scan and `duplicate_of` (its id), the model not run again (`?reanalyse=1` "
-            "runs it and stores a new scan)."
-        ),
-    )
+    @schema.SCAN_CREATE
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
@@ -155,19 +114,7 @@ class ScanViewSet(
             return Response({**body, "duplicate_of": scan.pk})
         return Response(body, status=status.HTTP_201_CREATED)
 
-    @extend_schema(
-        parameters=[REANALYSE],
-        request={"multipart/form-data": BatchUploadSerializer},
-        responses={201: BatchResultSerializer, 200: BatchResultSerializer, **ERRORS},
-        description=(
-            "Several X-rays in one request (repeat the field `images`), predicted in one "
-            "batch. Each file succeeds or fails on its own: 201 when at least one was "
-            "stored, 200 when every good file had been uploaded before, 400 when none "
-            "was good; `rejected` says why for each bad file, `duplicates` names the "
-            "earlier scan (`duplicate_of`) of each file uploaded before (not analysed "
-            "again unless `?reanalyse=1`)."
-        ),
-    )
+    @schema.SCAN_BATCH
     @action(detail=False, methods=["post"])
     def batch(self, request: Request) -> Response:
         upload = BatchUploadSerializer(data=request.data)
@@ -183,14 +130,7 @@ class ScanViewSet(
             code = status.HTTP_200_OK
         return Response(body, status=code)
 
-    @extend_schema(
-        parameters=[
-            *FILTER_PARAMETERS,
-            OpenApiParameter("as", enum=["json", "csv"], description="json (default) or csv"),
-        ],
-        responses={200: ExportRowSerializer(many=True)},
-        description="The whole filtered history, unpaginated, as JSON or CSV.",
-    )
+    @schema.SCAN_EXPORT
     @action(detail=False, methods=["get"])
     def export(self, request: Request) -> Response | StreamingHttpResponse:
         rows = export_rows(self.get_queryset())
@@ -200,23 +140,8 @@ class ScanViewSet(
             return response
         return Response(list(rows))
 
-    @extend_schema(
-        methods=["POST"],
-        request=ReviewInputSerializer,
-        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
-        description=(
-            "Record the confirmed finding (`pneumonia` or `normal`) and an optional comment; "
-            "200 with the scan, its `review` filled in. Reviewers only (staff or the "
-            "Reviewers group): others get 403; a finding not allowed gets 400 naming the "
-            "allowed values."
-        ),
-    )
-    @extend_schema(
-        methods=["DELETE"],
-        request=None,
-        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
-        description="Clear the review: 200 with the scan, its `review` null.",
-    )
+    @schema.SCAN_REVIEW_SET
+    @schema.SCAN_REVIEW_CLEAR
     @action(detail=True, methods=["post", "delete"], parser_classes=[JSONParser, FormParser])
     def review(self, request: Request, pk: str) -> Response:
         scan = self.get_object()
@@ -228,11 +153,7 @@ class ScanViewSet(
             scan = scan_review(scan=scan, reviewer=request.user, **review.validated_data)
         return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
 
-    @extend_schema(
-        request=ScanNotesSerializer,
-        responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
-        description="Edit the scan's `notes` (JSON or form); 200 with the scan.",
-    )
+    @schema.SCAN_NOTES
     def partial_update(self, request: Request, pk: str) -> Response:
         notes = ScanNotesSerializer(data=request.data)
         notes.is_valid(raise_exception=True)
@@ -242,16 +163,12 @@ class ScanViewSet(
     def perform_destroy(self, instance: Scan) -> None:
         scan_delete(scan=instance)
 
-    @extend_schema(
-        responses=IMAGE,
-        description="The stored X-ray: a grayscale JPEG re-encoded at display size "
-        "(longest side up to PNEUMO_DISPLAY_SIZE).",
-    )
+    @schema.SCAN_IMAGE
     @action(detail=True, methods=["get"])
     def image(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "image")
 
-    @extend_schema(responses=IMAGE, description="A small JPEG thumbnail of the stored X-ray.")
+    @schema.SCAN_THUMBNAIL
     @action(detail=True, methods=["get"])
     def thumbnail(self, request: Request, pk: str) -> FileResponse:
         return stored_file_response(self.get_object(), "thumbnail")
@@ -262,30 +179,18 @@ class ScanViewSet(
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
         return stored_file_response(scan_heatmap(scan=scan), kind)
 
-    @extend_schema(
-        responses={**OVERLAY, 503: ErrorSerializer},
-        description="The saliency map in colour over the X-ray (RGB PNG at the stored image's "
-        "size; red: what the verdict rests on). Computed on the first request of it or of "
-        "`saliency/`, then kept. 404 for an image not recognised as a chest X-ray.",
-    )
+    @schema.SCAN_HEATMAP
     @action(detail=True, methods=["get"])
     def heatmap(self, request: Request, pk: str) -> FileResponse:
         return self._map_response("heatmap")
 
-    @extend_schema(
-        responses={**OVERLAY, 503: ErrorSerializer},
-        description="The raw saliency map behind the heatmap, for research: an 8-bit "
-        "grayscale PNG at the stored image's size, 255 = most important (the largest "
-        "drop of the verdict's logit when that region is blurred), 0 = no effect. "
-        "Computed on the first request of it or of `heatmap/`, then kept; 404 for an "
-        "image not recognised as a chest X-ray or a scan the caller cannot see.",
-    )
+    @schema.SCAN_SALIENCY
     @action(detail=True, methods=["get"])
     def saliency(self, request: Request, pk: str) -> FileResponse:
         return self._map_response("saliency")
 
 
-@extend_schema(tags=["auth"], auth=[])  # it is how credentials are obtained: none needed
+@schema.TOKEN
 class TokenView(ObtainAuthToken):
     """DRF's token login, answering 429 rather than 400 while the user is locked out."""
 
@@ -298,11 +203,11 @@ class TokenView(ObtainAuthToken):
         return super().post(request, *args, **kwargs)
 
 
-@extend_schema(tags=["model"])
+@schema.MODEL
 class ModelCardView(APIView):
     """The active model: version, threshold, metrics, data and limitations."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, 503: ErrorSerializer})
+    @schema.MODEL_CARD
     def get(self, request: Request) -> Response:
         summary = card_summary(current_card())
         if summary is None:
@@ -313,31 +218,25 @@ class ModelCardView(APIView):
         return Response(summary)
 
 
-@extend_schema(tags=["model"])
+@schema.MODEL
 class SitePerformanceView(APIView):
     """How each model version does on this site's reviewed scans (the caller's, or all
     for staff): confusion matrix, sensitivity, specificity, precision, accuracy (95% Wilson
     intervals), ROC AUC (95% bootstrap interval), reliability table, counts behind each."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @schema.MODEL_SITE
     def get(self, request: Request) -> Response:
         return Response({"versions": site_performance(request.user)})
 
 
-@extend_schema(tags=["compatibility"])
+@schema.COMPATIBILITY
 class LegacyPredictView(APIView):
     """The original FastAPI service's endpoint, kept for existing clients."""
 
     parser_classes = [MultiPartParser, FormParser]
     throttle_scope = "uploads"
 
-    @extend_schema(
-        request={"multipart/form-data": LegacyPredictUploadSerializer},
-        responses={200: LegacyPredictionSerializer, **ERRORS},
-        parameters=[REANALYSE],
-        description="Upload field `image_file`; the scan is recorded in the caller's history. "
-        "Content uploaded before: its earlier result, with `duplicate_of` (its id).",
-    )
+    @schema.LEGACY_PREDICT
     def post(self, request: Request) -> Response:
         upload = LegacyPredictUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)

@@ -92,11 +92,11 @@ def make_scan(model):
     """Create a real scan through the service (tiny model, generated image)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from diagnosis.services import scan_create
+    from diagnosis.services import scan_upload
 
     def make(owner, *, name: str = "chest.png", opaque: bool = False, seed: int = 0) -> Scan:
         upload = SimpleUploadedFile(name, xray_png(opaque=opaque, seed=seed), "image/png")
-        return scan_create(owner=owner, uploaded_file=upload)
+        return scan_upload(owner=owner, uploaded_file=upload, reanalyse=True)[0]
 
     return make
 

@@ -49,7 +49,7 @@ def test_storage_failure_midway_leaves_no_file_and_no_row(alice_api, model, sett
 def test_a_busy_model_answers_503_instead_of_hanging(alice_api, model, settings):
     settings.PNEUMO_PREDICT_TIMEOUT = 0.2
     predictor = Predictor  # the lock is per artifact: hold the tiny model's one
-    from diagnosis.ml import current_predictor
+    from diagnosis.active_model import current_predictor
 
     active: Predictor = current_predictor()
     assert isinstance(active, predictor)

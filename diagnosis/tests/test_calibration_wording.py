@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 from django.urls import reverse
 
-from diagnosis.ml import current_predictor
+from diagnosis.active_model import current_predictor
 from mlcore.artifact.files import SHIPPED_MODEL_DIR
 
 

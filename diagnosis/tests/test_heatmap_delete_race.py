@@ -4,10 +4,9 @@ from unittest import mock
 
 import pytest
 
-from diagnosis import services
 from diagnosis.errors import ScanGone
 from diagnosis.models import Scan
-from diagnosis.services import scan_delete, scan_heatmap
+from diagnosis.services import heatmaps, scan_delete, scan_heatmap
 from diagnosis.tests.conftest import stored_files
 
 
@@ -28,7 +27,7 @@ def test_scan_deleted_between_computing_and_storing_the_heatmap_leaves_no_file(
     alice, make_scan, settings, django_capture_on_commit_callbacks
 ):
     scan = make_scan(alice, opaque=True)
-    real_overlay = services.overlay_image
+    real_overlay = heatmaps.overlay_image
 
     def overlay_then_delete(*args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
@@ -36,7 +35,7 @@ def test_scan_deleted_between_computing_and_storing_the_heatmap_leaves_no_file(
         return real_overlay(*args, **kwargs)
 
     with (
-        mock.patch.object(services, "overlay_image", overlay_then_delete),
+        mock.patch.object(heatmaps, "overlay_image", overlay_then_delete),
         pytest.raises(ScanGone),
     ):
         scan_heatmap(scan=scan)

@@ -9,10 +9,9 @@ from django.urls import reverse
 from PIL import Image
 from rest_framework.test import APIClient
 
-from diagnosis import services
 from diagnosis.errors import ScanGone
 from diagnosis.models import Scan
-from diagnosis.services import scan_delete, scan_heatmap
+from diagnosis.services import heatmaps, scan_delete, scan_heatmap
 from diagnosis.tests.conftest import stored_files
 
 
@@ -40,7 +39,7 @@ def test_raw_map_and_overlay_are_made_once_and_kept_together(alice_api, alice, m
     kept = Scan.objects.get(pk=scan.pk)
     assert kept.heatmap.name.endswith("_heatmap.png") and kept.saliency_peak is not None
 
-    with mock.patch.object(services, "overlay_image", side_effect=AssertionError("recomputed")):
+    with mock.patch.object(heatmaps, "overlay_image", side_effect=AssertionError("recomputed")):
         again = np.asarray(png(alice_api.get(reverse("api:scan-saliency", args=[scan.pk]))))
         alice_api.get(reverse("api:scan-heatmap", args=[scan.pk]))
     assert np.array_equal(first, again)
@@ -75,14 +74,14 @@ def test_scan_deleted_while_its_map_is_made_leaves_no_file(
     alice, make_scan, settings, django_capture_on_commit_callbacks
 ):
     scan = make_scan(alice, opaque=True)
-    real = services.grayscale_map
+    real = heatmaps.grayscale_map
 
     def delete_meanwhile(*args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
             scan_delete(scan=Scan.objects.get(pk=scan.pk))
         return real(*args, **kwargs)
 
-    with mock.patch.object(services, "grayscale_map", delete_meanwhile), pytest.raises(ScanGone):
+    with mock.patch.object(heatmaps, "grayscale_map", delete_meanwhile), pytest.raises(ScanGone):
         scan_heatmap(scan=scan)
 
     assert stored_files(settings.MEDIA_ROOT) == []

@@ -17,13 +17,13 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from diagnosis.api import views as api_views
-from diagnosis.uploads import UnnamedUploadedFile
+from diagnosis.upload_handlers import UnnamedUploadedFile
 from mlcore.testing import xray_png
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLED_MID_UPLOAD = """
 import os, signal
-from diagnosis.uploads import CappedTemporaryFileUploadHandler
+from diagnosis.upload_handlers import CappedTemporaryFileUploadHandler
 handler = CappedTemporaryFileUploadHandler()
 handler.new_file("image", "patient.dcm", "application/dicom", None)
 handler.receive_data_chunk(b"DICM PatientName^Someone " * 4000, 0)

@@ -13,7 +13,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -53,6 +53,13 @@ class Prediction:
     # The card's borderline band around the threshold (None: the card has none).
     band_low: float | None = None
     band_high: float | None = None
+    # The class the threshold gives, whatever the gate says (predicted_class: only if
+    # recognised).
+    verdict: str = ""
+
+    def despite_gate(self) -> Prediction:
+        """This answer as if the gate had recognised the image: a reviewer's override."""
+        return replace(self, recognised=True, predicted_class=self.verdict)
 
 
 class Predictor:
@@ -144,11 +151,11 @@ class Predictor:
             distance = None if distances is None else float(distances[index])
             layout = None if layout_distances is None else float(layout_distances[index])
             recognised = self._gates.recognised(distance, layout)
+            verdict = card.class_names[int(probability >= card.threshold)]
             predictions.append(
                 Prediction(
-                    predicted_class=(
-                        card.class_names[int(probability >= card.threshold)] if recognised else None
-                    ),
+                    predicted_class=verdict if recognised else None,
+                    verdict=verdict,
                     pneumonia_probability=float(probability),
                     threshold=card.threshold,
                     model_version=card.version,

@@ -60,6 +60,16 @@ class SaliencyMap:
         return self.area > DIFFUSE_AREA
 
 
+def strength_note(peak: float | None, area: float | None) -> str:
+    """Why a kept map (its ``peak`` and ``area``) says little: "weak", "diffuse", or ""
+    when it is clear or there is no map."""
+    if peak is None:
+        return ""
+    if peak < WEAK_LOGIT_DROP:
+        return "weak"
+    return "diffuse" if area is not None and area > DIFFUSE_AREA else ""
+
+
 def gaussian_blur(array: np.ndarray, sigma: float) -> np.ndarray:
     """Separable Gaussian blur of an (H, W) or (H, W, 1) array, edges reflected."""
     radius = max(round(3 * sigma), 1)

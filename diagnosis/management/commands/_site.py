@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnosis import ml
+from diagnosis import active_model
 from mlcore.artifact import versions
 from mlcore.site.adaptation import Candidate, install
 
@@ -75,12 +75,13 @@ def finish(command: BaseCommand, candidate: Candidate, *, write: bool) -> None:
     if not write:
         command.stdout.write("Dry run: nothing written (--install writes and activates it).")
         return
-    card = install(candidate, ml.models_root(), ml.shipped_model_dir())
+    root, shipped = active_model.models_root(), active_model.shipped_model_dir()
+    card = install(candidate, root, shipped)
     forced = " (forced past the failed checks)" if candidate.failures else ""
     command.stdout.write(
         command.style.SUCCESS(
-            f"Installed and activated {card.version}{forced} in {ml.models_root() / card.version}; "
+            f"Installed and activated {card.version}{forced} in {root / card.version}; "
             f"web workers switch at their next prediction (rollback: model_versions --activate "
-            f"{versions.name_of(ml.models_root(), ml.shipped_model_dir(), active)})."
+            f"{versions.name_of(root, shipped, active)})."
         )
     )

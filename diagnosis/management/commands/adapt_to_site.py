@@ -7,7 +7,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnosis import ml
+from diagnosis import active_model
 from diagnosis.management.commands._site import (
     add_site_arguments,
     finish,
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         )
         clock = adaptation.Clock(settings.max_minutes, self.stdout.write)
         try:
-            model_dir = ml.active_model_dir()
+            model_dir = active_model.active_model_dir()
             card = read_card(model_dir)
             clock.step("reading the site's labelled images")
             if options["data_dir"]:

@@ -4,7 +4,7 @@ on disk."""
 from django.core.management.base import BaseCommand
 
 from diagnosis.services import storage_audit, storage_repair
-from diagnosis.uploads import leftover_uploads
+from diagnosis.upload_handlers import leftover_uploads
 
 
 class Command(BaseCommand):

@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", type=Path, help="also write the metrics to this file")
 
     def handle(self, *args, **options):
-        from diagnosis.ml import active_model_dir
+        from diagnosis.active_model import active_model_dir
         from mlcore.errors import MlcoreError
         from mlcore.evaluation.predictions import evaluate_artifact
         from mlcore.stats.metrics import format_table

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnosis import ml
+from diagnosis import active_model
 
 
 def held_out(figures: dict) -> str:
@@ -28,7 +28,7 @@ class Command(BaseCommand):
         from mlcore.artifact import versions
         from mlcore.errors import MlcoreError
 
-        root, shipped = ml.models_root(), ml.shipped_model_dir()
+        root, shipped = active_model.models_root(), active_model.shipped_model_dir()
         if options["activate"]:
             try:
                 card = versions.activate(root, options["activate"], shipped)

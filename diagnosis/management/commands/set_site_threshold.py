@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from diagnosis import ml
+from diagnosis import active_model
 from diagnosis.management.commands._site import (
     add_site_arguments,
     finish,
@@ -39,7 +39,7 @@ class Command(BaseCommand):
                 return self.reset()
             if options["data_dir"] is None:
                 raise CommandError("Give --data-dir with this site's labelled images, or --reset.")
-            model_dir = options["model"] or ml.active_model_dir()
+            model_dir = options["model"] or active_model.active_model_dir()
             site = labelled.images_from_folder(options["data_dir"], read_card(model_dir))
             settings = adaptation.Options(
                 target_sensitivity=options["target_sensitivity"],
@@ -58,11 +58,11 @@ class Command(BaseCommand):
         from mlcore.artifact import versions
         from mlcore.artifact.files import read_card
 
-        card = read_card(ml.active_model_dir())
+        card = read_card(active_model.active_model_dir())
         if card.adaptation is None:
             self.stdout.write(f"Model {card.version} is no site version: nothing to reset.")
             return
-        root, shipped = ml.models_root(), ml.shipped_model_dir()
+        root, shipped = active_model.models_root(), active_model.shipped_model_dir()
         name = versions.name_of(root, shipped, card.adaptation.from_version)
         if name is None:
             raise CommandError(f"Version {card.adaptation.from_version} is no longer installed.")

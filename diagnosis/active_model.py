@@ -23,7 +23,7 @@ from mlcore.artifact.card import ModelCard
 from mlcore.artifact.files import default_model_dir
 from mlcore.errors import ArtifactError
 from mlcore.model.inference import Predictor, drop_predictor, get_predictor
-from mlcore.model.saliency import DIFFUSE_AREA, WEAK_LOGIT_DROP
+from mlcore.model.saliency import strength_note
 from mlcore.stats.metrics import performance_report
 
 logger = logging.getLogger(__name__)
@@ -34,9 +34,7 @@ NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install
 RACY_WINDOW_NS = 2_000_000_000
 
 __all__ = [
-    "DIFFUSE_AREA",
     "NO_MODEL_HELP",
-    "WEAK_LOGIT_DROP",
     "ModelCard",
     "active_model_dir",
     "calibrated_for_site",
@@ -45,8 +43,11 @@ __all__ = [
     "load_model_now",
     "models_root",
     "performance_report",
+    "saliency_note",
     "shipped_model_dir",
 ]
+
+saliency_note = strength_note  # a scan's kept map: "weak", "diffuse" or "" (clear, none)
 
 _seen: dict[str, object] = {"key": None, "folder": None}
 _seen_lock = threading.Lock()

@@ -1,0 +1,92 @@
+"""The history's filters: one form that the pages and the API both validate with, so that
+a filter means the same and fails with the same sentence everywhere."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django import forms
+
+from diagnosis.selectors import REVIEW_FILTERS, SORTS, ScanFilters
+
+RESULT_CHOICES = [
+    ("", "All"),
+    ("pneumonia", "Pneumonia"),
+    ("normal", "Normal"),
+    ("not_recognised", "Not recognised"),
+]
+SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
+REVIEW_CHOICES = [("", "All"), *((name, label) for name, (label, _) in REVIEW_FILTERS.items())]
+
+
+class HistoryFilterForm(forms.Form):
+    """The history's filters, for the pages and the API alike."""
+
+    q = forms.CharField(label="File name", required=False, max_length=255)
+    predicted_class = forms.ChoiceField(label="Result", required=False, choices=RESULT_CHOICES)
+    date_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+    review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
+    batch = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput,
+        help_text="Comma-separated scan ids: one upload's results.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, forms.ChoiceField):
+                allowed = ", ".join(value for value, _ in field.choices if value)
+                field.error_messages["invalid_choice"] = (
+                    f"“%(value)s” is not one of the choices ({allowed})."
+                )
+            elif isinstance(field, forms.DateField):
+                field.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+
+    def problems_by_filter(self) -> dict[str, list[str]]:
+        """Sentences per filter, each naming the filter by its label; those about several
+        filters (a date range) under "detail" (call after is_valid())."""
+        problems = {}
+        for name, messages in self.errors.items():
+            if name == forms.forms.NON_FIELD_ERRORS:
+                problems["detail"] = list(messages)
+            else:
+                problems[name] = [f"{self.fields[name].label}: {message}" for message in messages]
+        return problems
+
+    def problems(self) -> list[str]:
+        """Every problem, one sentence each."""
+        return [sentence for found in self.problems_by_filter().values() for sentence in found]
+
+    def clean_batch(self) -> tuple[int, ...]:
+        parts = [part for part in self.cleaned_data["batch"].split(",") if part.strip()]
+        if not all(part.strip().isdigit() for part in parts):
+            raise forms.ValidationError("The batch is a comma-separated list of scan ids.")
+        return tuple(int(part) for part in parts)
+
+    def clean(self):
+        cleaned = super().clean()
+        start: date | None = cleaned.get("date_from")
+        end: date | None = cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return cleaned
+
+    def filters(self) -> ScanFilters:
+        """The validated filters (call after is_valid())."""
+        data = self.cleaned_data
+        return ScanFilters(
+            filename=data.get("q") or "",
+            result=data.get("predicted_class") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            sort=data.get("sort") or "newest",
+            review=data.get("review") or "",
+            ids=data.get("batch") or (),
+        )

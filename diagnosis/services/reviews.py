@@ -1,0 +1,96 @@
+"""What reviewers write on a scan: its confirmed finding (with a history row), its notes,
+and the model's verdict given although the gate did not recognise the image."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from diagnosis.errors import ReviewNotAllowed, ReviewRejected, ScanGone
+from diagnosis.models import Scan, ScanReview
+from diagnosis.selectors import scans_visible_to, user_can_review
+from diagnosis.services._scoring import active_predictor, predict, stored_picture, verdict_fields
+
+logger = logging.getLogger(__name__)
+
+MAX_REVIEW_COMMENT = 2000
+
+
+def _check_reviewer(reviewer: AbstractBaseUser, scan: Scan) -> None:
+    """404 before 403: whoever cannot see the scan learns nothing about it."""
+    if not scans_visible_to(reviewer).filter(pk=scan.pk).exists():
+        raise ScanGone("No such scan.")
+    if not user_can_review(reviewer):
+        raise ReviewNotAllowed(
+            "Only reviewers (staff and members of the Reviewers group) may record a review."
+        )
+
+
+def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment: str) -> Scan:
+    fields = {
+        "review_finding": finding,
+        "review_comment": comment,
+        "reviewed_by": reviewer if finding else None,
+        "reviewed_at": timezone.now() if finding else None,
+    }
+    with transaction.atomic():
+        # update(), not save(): a concurrent first view may be storing this row's heatmap
+        if not Scan.objects.filter(pk=scan.pk).update(**fields):
+            raise ScanGone("The scan was deleted.")
+        ScanReview.objects.create(scan=scan, finding=finding, comment=comment, reviewer=reviewer)
+    for name, value in fields.items():
+        setattr(scan, name, value)
+    logger.info("Scan %s reviewed by user %s: %s", scan.pk, reviewer.pk, finding or "cleared")
+    return scan
+
+
+def scan_set_notes(*, scan: Scan, notes: str) -> Scan:
+    """Replace the scan's free-text notes (its only field a user edits directly)."""
+    # update(), not save(): a concurrent first view may be storing this row's heatmap
+    if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
+        raise ScanGone("The scan was deleted.")
+    scan.notes = notes
+    return scan
+
+
+def scan_review(*, scan: Scan, reviewer: AbstractBaseUser, finding: str, comment: str = "") -> Scan:
+    """Record the clinician's confirmed finding of ``scan`` (and a row of its history)."""
+    _check_reviewer(reviewer, scan)
+    if finding not in Scan.PredictedClass.values:
+        allowed = " or ".join(f'"{value}"' for value in Scan.PredictedClass.values)
+        raise ReviewRejected(f"The finding must be {allowed}, not {str(finding)[:40]!r}.")
+    comment = (comment or "").strip()
+    if len(comment) > MAX_REVIEW_COMMENT:
+        raise ReviewRejected(
+            f"The comment is {len(comment)} characters long; at most {MAX_REVIEW_COMMENT}."
+        )
+    return _record_review(scan, reviewer, finding, comment)
+
+
+def scan_review_clear(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
+    """Remove the scan's review (the history keeps a "cleared" row)."""
+    _check_reviewer(reviewer, scan)
+    return _record_review(scan, reviewer, "", "")
+
+
+def scan_override_gate(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
+    """Give ``scan`` the model's verdict although the gate did not recognise it as a chest
+    X-ray: a reviewer's call, recorded with the verdict (who, when). The active model scores
+    the stored image; its score, cut-off and version replace the upload's."""
+    _check_reviewer(reviewer, scan)
+    if scan.is_recognised:
+        raise ReviewRejected("This scan already has the model's verdict.")
+    (prediction,) = predict(active_predictor(), [stored_picture(scan)])
+    fields = {
+        **verdict_fields(prediction.despite_gate()),
+        "gate_overridden_by": reviewer,
+        "gate_overridden_at": timezone.now(),
+    }
+    updated = Scan.objects.filter(pk=scan.pk, status=Scan.Status.NOT_RECOGNISED).update(**fields)
+    if not updated:
+        raise ReviewRejected("This scan already has the model's verdict.")
+    scan.refresh_from_db()
+    return scan
