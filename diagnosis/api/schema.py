@@ -8,23 +8,12 @@ from __future__ import annotations
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
-from diagnosis.api.serializers import (
-    BatchResultSerializer,
-    BatchUploadSerializer,
-    ErrorSerializer,
-    ExportRowSerializer,
-    LegacyPredictionSerializer,
-    LegacyPredictUploadSerializer,
-    ReviewInputSerializer,
-    ScanNotesSerializer,
-    ScanSerializer,
-    ScanUploadSerializer,
-)
+from diagnosis.api import serializers
 from diagnosis.filters import RESULT_CHOICES, REVIEW_CHOICES, SORT_CHOICES
 
-ERRORS = {code: ErrorSerializer for code in (400, 401, 403, 503)}
-IMAGE_RESPONSES = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: ErrorSerializer}
-OVERLAY_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY, 404: ErrorSerializer}
+ERRORS = {code: serializers.ErrorSerializer for code in (400, 401, 403, 503)}
+IMAGE_RESPONSES = {(200, "image/jpeg"): OpenApiTypes.BINARY, 404: serializers.ErrorSerializer}
+OVERLAY_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY, 404: serializers.ErrorSerializer}
 REANALYSE = OpenApiParameter(
     "reanalyse",
     OpenApiTypes.BOOL,
@@ -56,8 +45,8 @@ SCAN_LIST = extend_schema(parameters=FILTER_PARAMETERS)
 
 SCAN_CREATE = extend_schema(
     parameters=[REANALYSE],
-    request={"multipart/form-data": ScanUploadSerializer},
-    responses={201: ScanSerializer, 200: ScanSerializer, **ERRORS},
+    request={"multipart/form-data": serializers.ScanUploadSerializer},
+    responses={201: serializers.ScanSerializer, 200: serializers.ScanSerializer, **ERRORS},
     description=(
         "Upload a chest X-ray (field `image`). 201 with the scan; an image not "
         "recognised as a chest X-ray is stored with status `not_recognised` and "
@@ -69,8 +58,12 @@ SCAN_CREATE = extend_schema(
 
 SCAN_BATCH = extend_schema(
     parameters=[REANALYSE],
-    request={"multipart/form-data": BatchUploadSerializer},
-    responses={201: BatchResultSerializer, 200: BatchResultSerializer, **ERRORS},
+    request={"multipart/form-data": serializers.BatchUploadSerializer},
+    responses={
+        201: serializers.BatchResultSerializer,
+        200: serializers.BatchResultSerializer,
+        **ERRORS,
+    },
     description=(
         "Several X-rays in one request (repeat the field `images`), predicted in one "
         "batch. Each file succeeds or fails on its own: 201 when at least one was "
@@ -86,14 +79,14 @@ SCAN_EXPORT = extend_schema(
         *FILTER_PARAMETERS,
         OpenApiParameter("as", enum=["json", "csv"], description="json (default) or csv"),
     ],
-    responses={200: ExportRowSerializer(many=True)},
+    responses={200: serializers.ExportRowSerializer(many=True)},
     description="The whole filtered history, unpaginated, as JSON or CSV.",
 )
 
 SCAN_REVIEW_SET = extend_schema(
     methods=["POST"],
-    request=ReviewInputSerializer,
-    responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+    request=serializers.ReviewInputSerializer,
+    responses={200: serializers.ScanSerializer, **ERRORS, 404: serializers.ErrorSerializer},
     description=(
         "Record the confirmed finding (`pneumonia` or `normal`) and an optional comment; "
         "200 with the scan, its `review` filled in. Reviewers only (staff or the "
@@ -105,13 +98,13 @@ SCAN_REVIEW_SET = extend_schema(
 SCAN_REVIEW_CLEAR = extend_schema(
     methods=["DELETE"],
     request=None,
-    responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+    responses={200: serializers.ScanSerializer, **ERRORS, 404: serializers.ErrorSerializer},
     description="Clear the review: 200 with the scan, its `review` null.",
 )
 
 SCAN_NOTES = extend_schema(
-    request=ScanNotesSerializer,
-    responses={200: ScanSerializer, **ERRORS, 404: ErrorSerializer},
+    request=serializers.ScanNotesSerializer,
+    responses={200: serializers.ScanSerializer, **ERRORS, 404: serializers.ErrorSerializer},
     description="Edit the scan's `notes` (JSON or form); 200 with the scan.",
 )
 
@@ -126,14 +119,14 @@ SCAN_THUMBNAIL = extend_schema(
 )
 
 SCAN_HEATMAP = extend_schema(
-    responses={**OVERLAY_RESPONSES, 503: ErrorSerializer},
+    responses={**OVERLAY_RESPONSES, 503: serializers.ErrorSerializer},
     description="The saliency map in colour over the X-ray (RGB PNG at the stored image's "
     "size; red: what the verdict rests on). Computed on the first request of it or of "
     "`saliency/`, then kept. 404 for an image not recognised as a chest X-ray.",
 )
 
 SCAN_SALIENCY = extend_schema(
-    responses={**OVERLAY_RESPONSES, 503: ErrorSerializer},
+    responses={**OVERLAY_RESPONSES, 503: serializers.ErrorSerializer},
     description="The raw saliency map behind the heatmap, for research: an 8-bit "
     "grayscale PNG at the stored image's size, 255 = most important (the largest "
     "drop of the verdict's logit when that region is blurred), 0 = no effect. "
@@ -150,12 +143,12 @@ MODEL = extend_schema(tags=["model"])
 COMPATIBILITY = extend_schema(tags=["compatibility"])
 
 LEGACY_PREDICT = extend_schema(
-    request={"multipart/form-data": LegacyPredictUploadSerializer},
-    responses={200: LegacyPredictionSerializer, **ERRORS},
+    request={"multipart/form-data": serializers.LegacyPredictUploadSerializer},
+    responses={200: serializers.LegacyPredictionSerializer, **ERRORS},
     parameters=[REANALYSE],
     description="Upload field `image_file`; the scan is recorded in the caller's history. "
     "Content uploaded before: its earlier result, with `duplicate_of` (its id).",
 )
 
-MODEL_CARD = extend_schema(responses={200: OpenApiTypes.OBJECT, 503: ErrorSerializer})
+MODEL_CARD = extend_schema(responses={200: OpenApiTypes.OBJECT, 503: serializers.ErrorSerializer})
 MODEL_SITE = extend_schema(responses={200: OpenApiTypes.OBJECT})

@@ -20,7 +20,7 @@ from diagnosis.api import views as api_views
 from diagnosis.upload_handlers import UnnamedUploadedFile
 from mlcore.testing import xray_png
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 KILLED_MID_UPLOAD = """
 import os, signal
 from diagnosis.upload_handlers import CappedTemporaryFileUploadHandler

@@ -16,7 +16,7 @@ from rest_framework.test import APIClient
 
 from pneumosite.settings import throttle_cache
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 TWO_GUESSES = """
 from django.test import Client
 client = Client()

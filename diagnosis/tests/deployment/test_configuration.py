@@ -1,4 +1,5 @@
-"""Every environment variable the site reads is in README's table; settings create nothing."""
+"""Every environment variable the site reads is on the configuration page; settings create
+nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 READERS = {"env_str", "env_int", "env_bool", "env_list"}  # pneumosite.settings' helpers
 ENVIRON_METHODS = {"get", "setdefault", "pop"}
 
@@ -46,10 +47,9 @@ def variables_read(path: Path) -> set[str]:
 
 
 def documented_variables() -> set[str]:
-    """The names in the first column of README's configuration table."""
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("\n## Configuration\n", 1)[1].split("\n## ", 1)[0]
-    rows = [line for line in section.splitlines() if line.startswith("| `")]
+    """The names in the first column of the configuration page's tables."""
+    page = (ROOT / "docs" / "configuration.md").read_text()
+    rows = [line for line in page.splitlines() if line.startswith("| `")]
     return {name for row in rows for name in re.findall(r"`([A-Z][A-Z0-9_]+)`", row.split("|")[1])}
 
 
@@ -63,7 +63,7 @@ def test_the_parser_finds_every_kind_of_read(tmp_path):
 
 
 @pytest.mark.parametrize("path", ["pneumosite/settings.py", "gunicorn.conf.py"])
-def test_every_variable_read_is_in_the_readme_table(path):
+def test_every_variable_read_is_on_the_configuration_page(path):
     read = variables_read(ROOT / path)
 
     assert len(read) > 2  # the parser found the reads

@@ -11,7 +11,7 @@ import pytest
 
 from mlcore.testing import xray_png
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 SCRIPT = textwrap.dedent(
     """
