@@ -10,8 +10,8 @@ workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
 # workers; settings.PNEUMO_TF_THREADS reads it).
 os.environ.setdefault("PNEUMO_TF_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
 # NumPy's own work in a request is small (the gates' projections, image statistics): its
-# BLAS threads only fight TensorFlow's for the cores (gate distance 0.9 -> 0.2 ms alone,
-# ~3.5 -> 0.2 ms beside a forward pass). Read when a worker first imports NumPy.
+# BLAS threads only fight TensorFlow's for the cores (BENCHMARKS.md, "Serving"). Read when
+# a worker first imports NumPy.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # Threads keep pages and image downloads responsive while one thread predicts; the
 # model itself is guarded by a lock in mlcore.model.inference.
@@ -22,8 +22,8 @@ timeout = int(os.environ.get("PNEUMO_WORKER_TIMEOUT", "120"))
 graceful_timeout = 30
 # A worker is replaced after this many requests (plus a random 0..jitter, so workers do
 # not restart together): whatever memory its allocator kept after large images goes back
-# to the system. The price: the new worker's first prediction loads the model (~8 s on
-# 2 cores) while the other workers serve. 0 turns recycling off.
+# to the system. The price: the new worker's first prediction loads the model (how long:
+# python -m bench) while the other workers serve. 0 turns recycling off.
 max_requests = int(os.environ.get("PNEUMO_MAX_REQUESTS", "1000"))
 max_requests_jitter = int(os.environ.get("PNEUMO_MAX_REQUESTS_JITTER", "100"))
 accesslog = "-"

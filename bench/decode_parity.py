@@ -1,4 +1,4 @@
-"""Whether uploads reach the model as training decodes them (docs/model.md "Architecture").
+"""Whether uploads reach the model as training decodes them (BENCHMARKS.md).
 
 `python -m bench.decode_parity --data-dir ../shared/datasets/chest_xray`: every image of
 ``test/`` decoded as training and `evaluate_model` decode it (JPEG draft mode at the

@@ -22,7 +22,7 @@ def gradcam_model(model, layer_names: str | Sequence[str]):
 
     Several layers: the members of an ensemble, whose averaged logits make the model's
     logit; each member's map explains its share, and their sum explains the whole.
-    Compiled once per model: eager execution of a large network costs ~200 ms of Python.
+    Compiled once per model: eager execution of a large network costs far more Python.
     """
     import keras
     import tensorflow as tf

@@ -6,7 +6,7 @@ a batch of 32 40-megapixel PNGs) and files built to exhaust a decoder (a deflate
 inflating to 1 GiB, JPEG 2000 and JPEG frames claiming 13000x13000, 50 JPEG 2000 frames
 of 6000x6000, progressive JPEGs of 2,000 and 7,000 scans). It prints, for each, the status,
 the seconds and the worker's memory, and the worker's growth over the loaded model.
-Targets (issue 11): no 5xx, no request over 15 s, growth within 1 GiB.
+Targets: no 5xx, no request over 15 s, growth within 1 GiB (BENCHMARKS.md).
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ def send(server: load.Server, token: str, content: bytes | list[bytes]) -> load.
 
 
 def run(model_dir: Path, database_url: str | None = None) -> dict[str, object]:
-    """Rows of README's table: each file's status, seconds and worker memory."""
+    """Rows of BENCHMARKS.md's table: each file's status, seconds and worker memory."""
     rows: dict[str, object] = {}
     with load.running_server(1, model_dir, database_url) as server:
         token = next(iter(load.create_users(server, 1).values()))

@@ -1,4 +1,4 @@
-"""How faithful and image-specific the heatmaps are, on real X-rays (docs/model.md "Heatmap").
+"""How faithful and image-specific the heatmaps are, on real X-rays (BENCHMARKS.md).
 
 `python -m bench.saliency --data-dir ../shared/datasets/chest_xray [--count 24]`: on the
 first ``count`` images of ``test/PNEUMONIA`` (decoded and prepared as uploads are), for the

@@ -1,4 +1,4 @@
-"""README screenshots: the real site (gunicorn, the installed model) in Debian's Chromium.
+"""The screenshots of README and docs/: the real site (gunicorn, the installed model) in Debian's Chromium.
 
 `python -m bench.screenshots IMAGE [IMAGE ...] --out docs/screenshots` uploads the given
 X-rays through the form and saves upload, detail, heatmap, history and model card pages.
@@ -53,10 +53,10 @@ def main(argv: list[str] | None = None) -> int:
             page.click("text=Analyse")
             page.wait_for_url(re.compile(r".*/scans/\d+/$"))
         page.screenshot(path=args.out / "detail.png")
-        page.click("#show-heatmap")
+        page.click("#show-heatmap")  # the first view of a map reloads the page with it
         page.wait_for_function(
-            "() => { const i = document.getElementById('scan-image');"
-            " return i.src.includes('heatmap') && i.complete && i.naturalWidth > 0; }"
+            "() => { const i = document.getElementById('heatmap-layer');"
+            " return i && !i.hidden && i.complete && i.naturalWidth > 0; }"
         )
         page.screenshot(path=args.out / "detail-heatmap.png")
         page.goto(server.base + "/scans/")

@@ -1,4 +1,4 @@
-"""Where an upload's time goes beside the model (README "Performance", issue 15).
+"""Where an upload's time goes beside the model (BENCHMARKS.md).
 
 `python -m bench.upload_costs [--pairs 40]`: the site in this process (a throwaway SQLite
 database and media folder, the installed model, Django's test client, so no HTTP), one

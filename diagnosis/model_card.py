@@ -23,9 +23,9 @@ SPLIT_LABELS = {
 HEATMAP_METHOD = (
     "Occlusion saliency: each square region (a quarter of the model's input side, every "
     "eighth) is blurred in turn and the drop of the verdict's logit is measured; red marks "
-    "the regions the verdict depends on most. Measured on 24 pneumonia X-rays of the test "
-    "site: blurring the 15% most salient pixels by an image's own map lowers the logit 1.6x "
-    "as much as by another image's map; maps of different images correlate at 0.34."
+    "the regions the verdict depends on most. Whether the map follows what the model uses "
+    "(blurring an image's own salient regions against another image's) is measured by "
+    "python -m bench.saliency: see BENCHMARKS.md."
 )
 INTENDED_USE = (
     "Research and triage support: flagging chest X-rays that may show pneumonia for a "

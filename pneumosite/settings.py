@@ -153,8 +153,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets readers work beside a writer; IMMEDIATE transactions and a busy timeout
     # make concurrent writers queue instead of failing with "database is locked".
     # Connections are kept (60 s, as for any database): SQLite checkpoints the WAL with an
-    # fsync whenever its last connection closes, which cost every request that wrote (a
-    # throttle counter, on every API call) ~16 ms when each request closed its connection.
+    # fsync whenever its last connection closes, which every request that wrote (a
+    # throttle counter, on every API call) paid when each request closed its connection
+    # (BENCHMARKS.md, "Serving").
     DATABASES["default"]["OPTIONS"] = {
         "timeout": 30,
         "transaction_mode": "IMMEDIATE",
@@ -253,7 +254,7 @@ PNEUMO_PREDICT_TIMEOUT = float(env_str("PNEUMO_PREDICT_TIMEOUT", "30"))
 # handler keeps more than PNEUMO_MAX_UPLOAD_BYTES of one file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env_int("DJANGO_FILE_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 # Larger ones are spooled here (made on first use), to files with no name on disk
-# (diagnosis/uploads.py).
+# (diagnosis/upload_handlers.py).
 PNEUMO_UPLOAD_SPOOL_DIR = VAR_DIR / "tmp"
 FILE_UPLOAD_HANDLERS = [
     "diagnosis.upload_handlers.CappedMemoryFileUploadHandler",

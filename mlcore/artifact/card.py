@@ -67,8 +67,8 @@ class Network:
 
 @dataclass
 class Gate:
-    """The "is this a chest X-ray at all?" gate: a distance cut-off on pooled features and,
-    since issue 15, one on the picture's coarse layout (``layout_*``; None: older cards,
+    """The "is this a chest X-ray at all?" gate: a distance cut-off on pooled features and
+    one on the picture's coarse layout (``layout_*``; None: older cards,
     whose artifacts have only the first). ``flag_rates``: the share of each group of
     pictures the gate refuses, as ``python -m mlcore.cli.gate`` measured it."""
 

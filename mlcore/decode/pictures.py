@@ -9,16 +9,17 @@ import numpy as np
 from PIL import Image, ImageOps
 
 # Stored copies. JPEG quality 90 is visually lossless for a display-sized radiograph and
-# encodes ~10x faster than PNG (2 ms vs 16-26 ms at 1024 px); heatmap overlays are PNG.
+# encodes far faster than PNG (BENCHMARKS.md, "Decoding and stored copies"); heatmap
+# overlays are PNG.
 STORED_FORMAT_OPTIONS = {"JPEG": {"quality": 90}, "PNG": {"compress_level": 1}}
 
 
 def reduced_copy(image: Image.Image, longest_side: int) -> Image.Image:
     """The image shrunk by the smallest whole factor that fits ``longest_side``.
 
-    Whole-factor box reduction costs ~1 ms for a 2000x1800 X-ray, where a resampling
-    resize to exactly ``longest_side`` costs 10-25 ms: the copy ends up between half and
-    all of ``longest_side``.
+    Whole-factor box reduction costs a fraction of a resampling resize to exactly
+    ``longest_side`` (BENCHMARKS.md, "Decoding and stored copies"): the copy ends up
+    between half and all of ``longest_side``.
     """
     factor = math.ceil(max(image.size) / longest_side)
     return image.reduce(factor) if factor > 1 else image.copy()

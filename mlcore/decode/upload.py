@@ -251,9 +251,9 @@ def _jpeg_at_model_size(
     ``decoded`` (drafted by ``scale``); else None.
 
     A 1/8 draft holds the 8x8 blocks' means, which box means of the larger decode give
-    within a few gray levels (3 at most on the test images, see bench.decode_parity),
-    without decoding again; a 1/2 or 1/4 draft (an image under
-    8 times the model's size) is decoded again, small.
+    within a few gray levels (python -m bench.decode_parity measures how close), without
+    decoding again; a 1/2 or 1/4 draft (an image under 8 times the model's size) is decoded
+    again, small.
     """
     with Image.open(io.BytesIO(data)) as header:
         model_scale = _draft(header, model_size)

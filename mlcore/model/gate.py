@@ -7,8 +7,8 @@ of the training X-rays, and another to their layout (:func:`layout_features`: br
 on a 12x12 grid, edge strength on a 6x6 grid of the model's input), and set each cut-off
 at a high percentile of the validation images' distances. An image farther than either
 cut-off gets no verdict. The pooled features were fine-tuned to rank pneumonia, not to
-tell radiographs from photographs: real photographs landed just under their cut-off
-(issue 15), while every frontal chest X-ray has the same layout (dark lungs either side of
+tell radiographs from photographs: real photographs land just under their cut-off,
+while every frontal chest X-ray has the same layout (dark lungs either side of
 a bright spine, under bright shoulders), which real photographs, other modalities and
 drawings do not share. The layout gate costs no network, microseconds per image and 50 kB.
 The parameters live in the artifact's ``ood.npz`` and ``ood_layout.npz``, cut-offs and
@@ -37,9 +37,10 @@ from mlcore.model.networks import features_and_logits_model
 logger = logging.getLogger(__name__)
 
 # Cut-offs, as percentiles of the validation images' distances. The layout gate is the one
-# that separates real pictures from X-rays (by a factor 1.5 at least, docs/model.md); the
-# features' gate, which let photographs through just under its old 99.5th percentile,
-# is kept as a backstop for pictures with an X-ray's layout, at the farthest validation image.
+# that separates real pictures from X-rays (by how much: python -m mlcore.cli.gate
+# --report-only, docs/model.md); the features' gate, which lets photographs through just
+# under a 99.5th percentile, is kept as a backstop for pictures with an X-ray's layout,
+# at the farthest validation image.
 DEFAULT_PERCENTILE = 100.0
 DEFAULT_LAYOUT_PERCENTILE = 99.8
 # Shrink the covariance towards its mean variance: a few thousand images cannot

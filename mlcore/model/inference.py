@@ -108,14 +108,14 @@ class Predictor:
             model = load_model(self.model_dir)
             gates = Gates.load(self.model_dir)
             scorer = features_and_logits_model(model)
-            # Eager calls of a 150-layer network cost ~100 ms of Python per call; one
-            # graph for any batch size costs a few ms.
+            # Eager calls of a 150-layer network cost far more Python per call than one
+            # graph for any batch size (BENCHMARKS.md, "Model and inference").
             size = card.input_size
             self._forward = tf.function(
                 lambda batch: scorer(batch, training=False),
                 input_signature=[tf.TensorSpec([None, size, size, 1], tf.float32)],
             )
-            # Trace the graph now (~1-2 s): loaded means ready, and the first requests
+            # Trace the graph now: loaded means ready, and the first requests
             # after a worker starts do not queue behind the tracing.
             self._forward(tf.zeros([1, size, size, 1]))
         except Exception as exc:  # any failure to load is the same problem for the caller

@@ -102,7 +102,8 @@ def _cnn_features(inputs):
     """Our own network: four blocks of two 3x3 conv + BN + ReLU, then max-pooling.
 
     The first convolution has stride 2: on 2 CPU cores full-resolution 32-filter
-    convolutions cost 4x the time for no measured gain.
+    convolutions cost several times the time for no measured gain (BENCHMARKS.md,
+    "Model and inference").
     """
     from keras import layers
 

@@ -21,7 +21,7 @@ import numpy as np
 from PIL import Image
 
 # Square regions of a quarter of the input's side, every eighth of it: 7 x 7 = 49 regions
-# (measured on the shipped model: bench.saliency, docs/model.md "Heatmap").
+# (chosen on the shipped model: python -m bench.saliency, BENCHMARKS.md).
 PATCH_FRACTION = 0.25
 STRIDE_FRACTION = 0.125
 # The blur that removes a region's texture: Gaussian, sigma 4% of the side (4 px at 96).
@@ -29,8 +29,8 @@ BLUR_FRACTION = 0.04
 OVERLAY_ALPHA = 0.5
 COLORMAP = "jet"
 # "Weak": blurring the most important region moves the score's log-odds (the calibrated
-# logit) by less than this: the odds change by less than a factor of 1.65. (The shipped
-# model: 0.6-1.8 on 36 test-site images, none weak.)
+# logit) by less than this: the odds change by less than a factor of 1.65 (the shipped
+# model's peaks: python -m bench.saliency).
 WEAK_LOGIT_DROP = 0.5
 # "Diffuse": more than this fraction of the image is above half the map's peak.
 DIFFUSE_AREA = 0.4

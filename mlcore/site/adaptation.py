@@ -50,10 +50,11 @@ class Options:
 
     target_sensitivity: float = 0.95
     # Added to the target when the threshold is chosen on out-of-fold scores (0: measured
-    # held-out sensitivity was already at the target on average; docs/model.md).
+    # held-out sensitivity was already at the target on average: python -m
+    # bench.site_adaptation).
     sensitivity_margin: float = 0.0
     # The specificity the threshold keeps as well when the site's scores allow both (None:
-    # sensitivity alone); docs/model.md measures what it changes.
+    # sensitivity alone); python -m bench.site_adaptation measures what it changes.
     min_specificity: float | None = 0.90
     min_per_class: int = 20
     force: bool = False

@@ -17,7 +17,7 @@ class TrainConfig:
     data_dir: Path | None = None
     download: bool = False
     force_download: bool = False
-    # The shipped model's recipe (docs/model.md): ~28 minutes on 2 CPU cores.
+    # The shipped model's recipe (docs/model.md; its training time: BENCHMARKS.md).
     backbone: str = "mobilenet_v2,cnn,mobilenet_v2"
     weights: str | None = "imagenet"
     epochs: int = 12
