@@ -1,4 +1,4 @@
-"""The screenshots of README and docs/: the real site (gunicorn, the installed model) in Debian's Chromium.
+"""Screenshots for README and docs/: the real site (gunicorn, the model) in Debian's Chromium.
 
 `python -m bench.screenshots IMAGE [IMAGE ...] --out docs/screenshots` uploads the given
 X-rays through the form and saves upload, detail, heatmap, history and model card pages.
