@@ -38,6 +38,20 @@ DICOM_MAGIC = b"DICM"
 MAX_TAG_LENGTH = 64
 INFLATE_CHUNK = 1 << 20
 BITS_ALLOCATED = (8, 16, 32)
+# What may be decoded: native, deflated and RLE pixels (their size is the header's), and
+# the compressed syntaxes whose frame headers codestream.frame_header reads (JPEG SOF,
+# JPEG 2000 SIZ). Anything else, JPEG-LS and JPEG Lossless included, is refused by name.
+TRANSFER_SYNTAXES = {
+    "1.2.840.10008.1.2": "Implicit VR Little Endian",
+    "1.2.840.10008.1.2.1": "Explicit VR Little Endian",
+    "1.2.840.10008.1.2.1.99": "Deflated Explicit VR Little Endian",
+    "1.2.840.10008.1.2.2": "Explicit VR Big Endian",
+    "1.2.840.10008.1.2.5": "RLE Lossless",
+    "1.2.840.10008.1.2.4.50": "JPEG Baseline (Process 1)",
+    "1.2.840.10008.1.2.4.51": "JPEG Extended (Process 2 and 4)",
+    "1.2.840.10008.1.2.4.90": "JPEG 2000 Image Compression (Lossless Only)",
+    "1.2.840.10008.1.2.4.91": "JPEG 2000 Image Compression",
+}
 
 
 class DicomError(MlcoreError, ValueError):
@@ -108,14 +122,27 @@ def _render(data: bytes, options: DicomOptions) -> RenderedDicom:
     return RenderedDicom(image=image, size=size, tags=tags, notes=notes, patient_key=key)
 
 
-def _check_decoder(syntax) -> None:
+def decodable_transfer_syntaxes() -> tuple[str, ...]:
+    """The transfer syntaxes this decoder reads: an explicit list, whose compressed ones
+    the codestream checks can bound before decoding (mlcore.decode.codestream), and each
+    with a decoder installed. A decoder a package brings along (pyjpegls gives pydicom a
+    JPEG-LS decoder) adds nothing here: its codestreams would go unchecked."""
     from pydicom.pixels import get_decoder
+    from pydicom.uid import UID
 
-    try:
-        available = get_decoder(syntax).is_available
-    except NotImplementedError:
-        available = False
-    if not available:
+    readable = []
+    for uid in TRANSFER_SYNTAXES:
+        syntax = UID(uid)
+        try:
+            if not syntax.is_compressed or get_decoder(syntax).is_available:
+                readable.append(uid)
+        except NotImplementedError:
+            continue
+    return tuple(readable)
+
+
+def _check_decoder(syntax) -> None:
+    if str(syntax) not in decodable_transfer_syntaxes():
         raise DicomError(
             f"The DICOM transfer syntax {_syntax_name(syntax)} cannot be decoded here; "
             "export the image uncompressed, as RLE, JPEG baseline or JPEG 2000."

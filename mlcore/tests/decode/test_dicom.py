@@ -1,7 +1,8 @@
 import numpy as np
 import pytest
-from pydicom.uid import JPEGLosslessSV1, RLELossless
+from pydicom.uid import JPEGLosslessSV1, JPEGLSLossless, RLELossless
 
+from mlcore.decode.dicom import TRANSFER_SYNTAXES, decodable_transfer_syntaxes
 from mlcore.decode.upload import decode_upload
 from mlcore.errors import ImageError
 from mlcore.tests.dicom_files import PHI, chest_pixels, dicom_bytes
@@ -60,6 +61,20 @@ def test_undecodable_transfer_syntax_is_named():
 
     with pytest.raises(ImageError, match="transfer syntax JPEG Lossless"):
         decode_upload(data)
+
+
+def test_jpeg_ls_is_refused_by_name_though_a_decoder_is_installed():
+    """pyjpegls (highdicom's dependency) gives pydicom a JPEG-LS decoder; its codestreams
+    are not bounded before decoding, so the syntax stays off the list."""
+    pytest.importorskip("jpeg_ls")
+    data = dicom_bytes(compress=JPEGLSLossless)
+
+    with pytest.raises(ImageError, match=r"transfer syntax JPEG-LS Lossless .* cannot be decoded"):
+        decode_upload(data)
+
+
+def test_every_listed_transfer_syntax_is_readable_here():
+    assert set(decodable_transfer_syntaxes()) == set(TRANSFER_SYNTAXES)
 
 
 def test_only_technical_tags_are_kept():
