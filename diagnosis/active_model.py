@@ -21,6 +21,7 @@ from diagnosis.errors import ModelUnavailable
 from mlcore.artifact import versions
 from mlcore.artifact.card import ModelCard
 from mlcore.artifact.files import default_model_dir
+from mlcore.decode.dicom import decodable_transfer_syntaxes
 from mlcore.errors import ArtifactError
 from mlcore.model.inference import Predictor, drop_predictor, get_predictor
 from mlcore.model.saliency import strength_note
@@ -40,6 +41,7 @@ __all__ = [
     "calibrated_for_site",
     "current_card",
     "current_predictor",
+    "decodable_transfer_syntaxes",
     "load_model_now",
     "models_root",
     "performance_report",

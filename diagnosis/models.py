@@ -52,6 +52,11 @@ class Scan(models.Model):
         NORMAL = "normal", "Normal"
         PNEUMONIA = "pneumonia", "Pneumonia"
 
+    class Source(models.TextChoices):
+        UPLOAD = "upload", "Uploaded"
+        DICOM = "dicom", "Received over DICOM (C-STORE)"
+        DICOMWEB = "dicomweb", "Received over DICOMweb (STOW-RS)"
+
     class Status(models.TextChoices):
         PREDICTED = "predicted", "Predicted"
         NOT_RECOGNISED = "not_recognised", "Not recognised as a frontal chest X-ray"
@@ -123,6 +128,10 @@ class Scan(models.Model):
         related_name="gate_overrides",
     )
     gate_overridden_at = models.DateTimeField(null=True, blank=True)
+    # How the image came: uploaded (page, API), or sent by a PACS or modality (pacs/),
+    # with the calling AE title (a device's name, not a patient's).
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.UPLOAD)
+    source_ae = models.CharField(max_length=16, blank=True)
 
     class Meta:
         permissions = [("review_scan", "Can record the confirmed finding of a scan")]

@@ -84,7 +84,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "diagnosis",
+    "pacs",
 ]
 
 MIDDLEWARE = [
@@ -334,6 +337,36 @@ CONTENT_SECURITY_POLICY = {
 }
 SESSION_COOKIE_HTTPONLY = True
 
+# The hospital side (pacs/): a DICOM storage node and the delivery of results to the PACS.
+PNEUMO_DICOM_AE_TITLE = env_str("PNEUMO_DICOM_AE_TITLE", "PNEUMOSCAN")
+PNEUMO_DICOM_PORT = env_int("PNEUMO_DICOM_PORT", 11112)
+PNEUMO_DICOM_BIND = env_str("PNEUMO_DICOM_BIND", "127.0.0.1")
+# Calling AE titles the listener accepts (empty: any).
+PNEUMO_DICOM_ALLOWED_AES = env_list("PNEUMO_DICOM_ALLOWED_AES")
+# The user that owns the scans received from the PACS (a user name).
+PNEUMO_DICOM_OWNER = env_str("PNEUMO_DICOM_OWNER")
+PNEUMO_DICOM_MAX_ASSOCIATIONS = env_int("PNEUMO_DICOM_MAX_ASSOCIATIONS", 4)
+PNEUMO_DICOM_MAX_PDU = env_int("PNEUMO_DICOM_MAX_PDU", 65536)
+PNEUMO_DICOM_TIMEOUT = env_int("PNEUMO_DICOM_TIMEOUT", 30)  # seconds: ACSE, DIMSE, network
+# Only these BodyPartExamined values are analysed (empty: any; the gate judges anyway).
+PNEUMO_DICOM_BODY_PARTS = env_list("PNEUMO_DICOM_BODY_PARTS")
+# Where results go: "AE@host:port" for C-STORE (and C-FIND of the source header), and/or
+# a STOW-RS URL (its WADO-RS base for the header). Empty: nothing is sent.
+PNEUMO_DICOM_DESTINATION = env_str("PNEUMO_DICOM_DESTINATION")
+PNEUMO_DICOMWEB_DESTINATION = env_str("PNEUMO_DICOMWEB_DESTINATION")
+# The Fernet key (cryptography) that seals what waits for delivery: the source's UIDs.
+PNEUMO_INTEGRATION_KEY = env_str("PNEUMO_INTEGRATION_KEY")
+# Sealed references are cleared this long after their delivery ended, or gave up.
+PNEUMO_INTEGRATION_RETENTION_DAYS = env_int("PNEUMO_INTEGRATION_RETENTION_DAYS", 7)
+PNEUMO_DELIVERY_ATTEMPTS = env_int("PNEUMO_DELIVERY_ATTEMPTS", 8)
+PNEUMO_DELIVERY_BACKOFF_SECONDS = env_int("PNEUMO_DELIVERY_BACKOFF_SECONDS", 10)
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["pacs"],
+    }
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -344,4 +377,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_str("PNEUMO_LOG_LEVEL", env_str("DJANGO_LOG_LEVEL", "INFO")).upper(),
     },
+    # pynetdicom's INFO and DEBUG lines echo request identifiers (patient, accession).
+    "loggers": {"pynetdicom": {"level": "WARNING"}},
 }

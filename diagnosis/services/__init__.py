@@ -29,6 +29,7 @@ from diagnosis.services.storage import (
 from diagnosis.services.uploads import (
     BatchResult,
     DuplicateFile,
+    Origin,
     RejectedFile,
     UploadLimits,
     display_filename,
@@ -42,6 +43,7 @@ __all__ = [
     "BatchResult",
     "DuplicateFile",
     "ImportResult",
+    "Origin",
     "RejectedFile",
     "StorageAudit",
     "UploadLimits",

@@ -68,6 +68,14 @@ def patient_key_secret() -> bytes | None:
     return settings.PNEUMO_PATIENT_KEY_SECRET.encode() or None
 
 
+@dataclass(frozen=True)
+class Origin:
+    """How an upload came: the page or the API, or a PACS (with its calling AE title)."""
+
+    source: str = Scan.Source.UPLOAD
+    ae: str = ""
+
+
 @dataclass
 class RejectedFile:
     filename: str
@@ -184,6 +192,7 @@ def scan_create_many(
     owner: AbstractBaseUser,
     uploaded_files: Sequence[UploadedFile],
     reanalyse: bool = False,
+    origin: Origin | None = None,
 ) -> BatchResult:
     """Analyse several uploads in one forward pass; each file succeeds or fails on its own.
     A file whose content the owner uploaded before is not analysed again (it is reported
@@ -208,7 +217,8 @@ def scan_create_many(
     try:
         predictions = predict(predictor, [item.decoded.model_image for item in accepted])
         for item, prediction, files in zip(accepted, predictions, copies, strict=True):
-            result.scans.append(_store_scan(owner, item, prediction, files.result()))
+            scan = _store_scan(owner, item, prediction, files.result(), origin or Origin())
+            result.scans.append(scan)
     except BaseException:
         _discard_copies(copies[len(result.scans) :])  # no stored scan refers to them
         raise
@@ -218,11 +228,17 @@ def scan_create_many(
 
 
 def scan_upload(
-    *, owner: AbstractBaseUser, uploaded_file: UploadedFile, reanalyse: bool = False
+    *,
+    owner: AbstractBaseUser,
+    uploaded_file: UploadedFile,
+    reanalyse: bool = False,
+    origin: Origin | None = None,
 ) -> tuple[Scan, bool]:
     """One upload: (the new scan, False), or (the owner's earlier scan of the same content,
     True) without running the model, unless ``reanalyse``. All or nothing."""
-    result = scan_create_many(owner=owner, uploaded_files=[uploaded_file], reanalyse=reanalyse)
+    result = scan_create_many(
+        owner=owner, uploaded_files=[uploaded_file], reanalyse=reanalyse, origin=origin
+    )
     if result.rejected:
         raise UploadRejected(result.rejected[0].detail)
     if result.duplicates:
@@ -249,7 +265,11 @@ def _discard_copies(copies: Sequence[Future[dict[str, str]]]) -> None:
 
 
 def _store_scan(
-    owner: AbstractBaseUser, item: _Decoded, prediction: Prediction, files: dict[str, str]
+    owner: AbstractBaseUser,
+    item: _Decoded,
+    prediction: Prediction,
+    files: dict[str, str],
+    origin: Origin,
 ) -> Scan:
     """The scan's row, referring to its already written ``files``."""
     decoded = item.decoded
@@ -264,6 +284,8 @@ def _store_scan(
         **verdict_fields(prediction),
         inference_ms=prediction.inference_ms,
         content_sha256=item.sha256,
+        source=origin.source,
+        source_ae=origin.ae,
         patient_key=decoded.patient_key,
         image=files["image"],
         thumbnail=files["thumbnail"],

@@ -18,6 +18,7 @@ PHI = {
     "PatientID": "PID-7731-SECRET",
     "PatientBirthDate": "20200229",
     "InstitutionName": "Saint Nowhere Hospital",
+    "AccessionNumber": "ACC-99812-SECRET",
 }
 
 
@@ -40,6 +41,8 @@ def dicom_bytes(
     frames: int = 1,
     syntax=ExplicitVRLittleEndian,
     compress=None,
+    modality: str = "DX",
+    view: str = "PA",
 ) -> bytes:
     pixels = chest_pixels(bits=bits) if pixels is None else pixels
     meta = FileMetaDataset()
@@ -50,11 +53,12 @@ def dicom_bytes(
     ds.file_meta = meta
     ds.SOPClassUID = meta.MediaStorageSOPClassUID
     ds.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    ds.StudyInstanceUID, ds.SeriesInstanceUID = generate_uid(), generate_uid()
     for name, value in PHI.items():
         setattr(ds, name, value)
-    ds.Modality = "DX"
+    ds.Modality = modality
     ds.BodyPartExamined = "CHEST"
-    ds.ViewPosition = "PA"
+    ds.ViewPosition = view
     ds.Rows, ds.Columns = pixels.shape
     ds.SamplesPerPixel = 1
     ds.PhotometricInterpretation = photometric

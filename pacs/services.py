@@ -1,0 +1,154 @@
+"""Receiving an instance from the PACS, and recording what is to be sent back.
+
+Every instance goes through the same upload service as the form and the API
+(diagnosis.services.scan_upload): the same sandboxed decoder, limits, gate and
+de-identification, owned by PNEUMO_DICOM_OWNER. The scan, the instance's row and its
+queued delivery are written in one transaction, so the listener answers Success only
+once all three are stored: an instance it acknowledged is never lost.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.db.models import F
+from pydicom import Dataset, dcmread
+from pydicom.errors import InvalidDicomError
+
+from diagnosis.errors import UploadRejected
+from diagnosis.models import Scan
+from diagnosis.services import Origin, scan_upload
+from pacs.models import Delivery, ReceivedInstance
+from pacs.routing import route
+from pacs.sealing import SourceReference, instance_key, seal
+
+logger = logging.getLogger(__name__)
+
+# DIMSE statuses (PS3.4 Annex B): the instance is kept, or refused and why.
+SUCCESS = 0x0000
+OUT_OF_RESOURCES = 0xA700
+CANNOT_UNDERSTAND = 0xC000
+PROCESSING_FAILURE = 0x0110
+
+
+class ConfigurationError(ValueError):
+    """A setting the hospital side needs is missing or wrong; the message says which."""
+
+
+@dataclass(frozen=True)
+class Received:
+    status: int
+    outcome: str
+    scan: Scan | None = None
+
+
+def dicom_owner() -> AbstractBaseUser:
+    """The user that owns received scans (PNEUMO_DICOM_OWNER)."""
+    name = settings.PNEUMO_DICOM_OWNER
+    if not name:
+        raise ConfigurationError(
+            "PNEUMO_DICOM_OWNER is not set: name the user that owns scans from the PACS."
+        )
+    try:
+        return get_user_model().objects.get(**{get_user_model().USERNAME_FIELD: name})
+    except get_user_model().DoesNotExist:
+        raise ConfigurationError(
+            f"PNEUMO_DICOM_OWNER names no user ({name[:40]!r}): create it first "
+            "(python manage.py createsuperuser or /admin/)."
+        ) from None
+
+
+def _header(data: bytes) -> Dataset | None:
+    try:
+        header = dcmread(io.BytesIO(data), stop_before_pixels=True)
+    except (InvalidDicomError, ValueError, EOFError, KeyError, TypeError, OSError):
+        return None
+    return header if "SOPInstanceUID" in header else None
+
+
+def _reference(header: Dataset) -> SourceReference:
+    return SourceReference(
+        study=str(header.get("StudyInstanceUID", "")),
+        series=str(header.get("SeriesInstanceUID", "")),
+        instance=str(header.SOPInstanceUID),
+        sop_class=str(header.get("SOPClassUID", "")),
+    )
+
+
+def instance_receive(data: bytes, *, source: str, calling_ae: str) -> Received:
+    """Keep, analyse and queue the result of one received DICOM instance (its bytes, with
+    the file meta); the status is the DIMSE status to answer with."""
+    header = _header(data)
+    if header is None:
+        logger.warning("Refused an instance from %s: not a readable DICOM dataset", calling_ae)
+        return Received(CANNOT_UNDERSTAND, ReceivedInstance.Outcome.REFUSED)
+    key = instance_key(str(header.SOPInstanceUID))
+    again = ReceivedInstance.objects.filter(sop_key=key)
+    if again.update(times_received=F("times_received") + 1):
+        logger.info("Instance %s from %s received again: not analysed twice", key[:12], calling_ae)
+        return Received(SUCCESS, again.get().outcome, again.get().scan)
+    routed = route(header, settings.PNEUMO_DICOM_BODY_PARTS)
+    if not routed.analyse:
+        _record(key, source, calling_ae, ReceivedInstance.Outcome.SKIPPED, routed.reason)
+        logger.info("Skipped instance %s from %s: %s", key[:12], calling_ae, routed.reason)
+        return Received(SUCCESS, ReceivedInstance.Outcome.SKIPPED)
+    return _analyse(data, header, key, source, calling_ae)
+
+
+def _analyse(data: bytes, header: Dataset, key: str, source: str, ae: str) -> Received:
+    upload = SimpleUploadedFile("instance.dcm", data, "application/dicom")
+    with transaction.atomic():
+        try:
+            scan, _ = scan_upload(
+                owner=dicom_owner(),
+                uploaded_file=upload,
+                reanalyse=True,
+                origin=Origin(source, ae),
+            )
+        except UploadRejected as exc:
+            outcome, reason, scan = ReceivedInstance.Outcome.NOT_ANALYSED, str(exc)[:300], None
+        else:
+            outcome = (
+                ReceivedInstance.Outcome.ANALYSED
+                if scan.is_recognised
+                else ReceivedInstance.Outcome.NOT_RECOGNISED
+            )
+            reason = "" if scan.is_recognised else "not recognised as a frontal chest X-ray"
+        received = _record(key, source, ae, outcome, reason, scan)
+        delivery_queue(received, _reference(header))
+    logger.info("Instance %s from %s: %s", key[:12], ae, outcome)
+    return Received(SUCCESS, outcome, scan)
+
+
+def _record(
+    key: str, source: str, ae: str, outcome: str, reason: str, scan: Scan | None = None
+) -> ReceivedInstance:
+    return ReceivedInstance.objects.create(
+        sop_key=key,
+        source=source,
+        calling_ae=ae[:16],
+        outcome=outcome,
+        reason=reason,
+        scan=scan,
+    )
+
+
+def delivery_queue(
+    received: ReceivedInstance, reference: SourceReference, kind: str = Delivery.Kind.RESULT
+) -> Delivery | None:
+    """Queue a result for the PACS (nothing when no destination is configured)."""
+    if not (settings.PNEUMO_DICOM_DESTINATION or settings.PNEUMO_DICOMWEB_DESTINATION):
+        return None
+    from pacs.tasks import deliver
+
+    delivery = Delivery.objects.create(received=received, kind=kind, reference=seal(reference))
+    # The database backend writes the task in this transaction: with the scan, or not at all.
+    deliver.enqueue(delivery.pk)
+    return delivery
