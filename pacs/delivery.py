@@ -117,11 +117,17 @@ def delivery_attempt(delivery_id: int) -> str:
         )
         if delivery is None:
             return "nothing to send"
+        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
+            return "not due yet"
         delivery.attempts += 1
         try:
-            _send(delivery)
+            with transaction.atomic():  # a savepoint: the attempt is recorded whatever fails
+                _send(delivery)
         except (dimse.DeliveryError, IntegrationKeyError, ValueError, OSError) as exc:
             return _failed(delivery, str(exc)[:300], deliver)
+        except Exception as exc:  # a bug must not lose the result: retried, and logged
+            logger.exception("Delivery %s: unexpected failure", delivery.pk)
+            return _failed(delivery, f"Internal error ({type(exc).__name__}).", deliver)
         delivery.state, delivery.sent_at, delivery.last_error = (
             Delivery.State.SENT,
             timezone.now(),
@@ -139,12 +145,13 @@ def _failed(delivery: Delivery, error: str, deliver) -> str:
         delivery.save()
         logger.error("Delivery %s failed for good: %s", delivery.pk, error)
         return "failed"
-    delivery.save()
     wait = min(
         timedelta(seconds=settings.PNEUMO_DELIVERY_BACKOFF_SECONDS * 2 ** (delivery.attempts - 1)),
         MAX_BACKOFF,
     )
-    deliver.using(run_after=timezone.now() + wait).enqueue(delivery.pk)
+    delivery.next_attempt_at = timezone.now() + wait
+    delivery.save()
+    deliver.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
     logger.warning(
         "Delivery %s failed (attempt %s), again in %s: %s",
         delivery.pk,

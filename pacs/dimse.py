@@ -94,8 +94,8 @@ def find_header(peer: Peer, reference: SourceReference) -> Dataset | None:
 
 def store(peer: Peer, datasets: Sequence[Dataset]) -> None:
     """C-STORE each result; DeliveryError unless the PACS answers Success (or a warning)."""
-    contexts = [(str(ds.SOPClassUID), [str(ds.file_meta.TransferSyntaxUID)]) for ds in datasets]
-    assoc = _associate(peer, list(dict.fromkeys(contexts)))
+    contexts = {(str(ds.SOPClassUID), str(ds.file_meta.TransferSyntaxUID)) for ds in datasets}
+    assoc = _associate(peer, [(abstract, [syntax]) for abstract, syntax in sorted(contexts)])
     try:
         for dataset in datasets:
             status = assoc.send_c_store(dataset)

@@ -60,6 +60,8 @@ class Delivery(models.Model):
     # the worker fetches the header again from the PACS with them. Cleared after the
     # retention period once the delivery has ended.
     reference = models.TextField(blank=True)
+    # Not tried again before this (the backoff): a second task for it meanwhile does nothing.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

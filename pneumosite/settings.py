@@ -377,6 +377,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_str("PNEUMO_LOG_LEVEL", env_str("DJANGO_LOG_LEVEL", "INFO")).upper(),
     },
-    # pynetdicom's INFO and DEBUG lines echo request identifiers (patient, accession).
-    "loggers": {"pynetdicom": {"level": "WARNING"}},
+    # pynetdicom and highdicom log request identifiers and UIDs at INFO and DEBUG.
+    "loggers": {"pynetdicom": {"level": "WARNING"}, "highdicom": {"level": "WARNING"}},
 }

@@ -1,0 +1,109 @@
+"""The whole trip with real parts: a modality sends to the PACS (Orthanc) and to us, the
+worker sends the SR and the Secondary Capture back, and Orthanc files them in the study."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pydicom
+import pytest
+from django.core.management import call_command
+
+from diagnosis.models import Scan
+from pacs.models import Delivery
+from pacs.tests.conftest import (
+    dicom_files,
+    needs_dcmtk,
+    needs_orthanc,
+    start_orthanc,
+    stop_orthanc,
+    storescu,
+)
+
+pytestmark = [needs_dcmtk, needs_orthanc, pytest.mark.slow]
+
+
+def send_to_pacs(orthanc, paths) -> None:
+    sent = subprocess.run(
+        [
+            "storescu",
+            "-aet",
+            "MODALITY",
+            "-aec",
+            "ORTHANC",
+            "127.0.0.1",
+            str(orthanc.dicom_port),
+            *map(str, paths),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert sent.returncode == 0, sent.stderr
+
+
+def results_in(orthanc, study_uid: str) -> dict[str, pydicom.Dataset]:
+    found = {}
+    for orthanc_id in orthanc.get("/instances"):
+        dataset = pydicom.dcmread(io.BytesIO(orthanc.file(orthanc_id)))
+        if dataset.StudyInstanceUID == study_uid and dataset.get("Manufacturer") == "PneumoScan":
+            found[dataset.Modality] = dataset
+    return found
+
+
+def test_the_sr_and_the_capture_land_in_the_source_study(pacs, listener, model, tmp_path):
+    (path,) = dicom_files(tmp_path, 1)
+    source = pydicom.dcmread(path, stop_before_pixels=True)
+    send_to_pacs(pacs, [path])
+    assert storescu(listener, path).returncode == 0
+
+    call_command("dicom_worker", batch=True, verbosity=0)
+
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("sent", 1), delivery.last_error
+    objects = results_in(pacs, source.StudyInstanceUID)
+    report = objects["SR"]
+    evidence = report.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[0]
+    assert evidence.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
+    assert report.PatientID == source.PatientID  # from the PACS's header, not from us
+    assert report.VerificationFlag == "UNVERIFIED"
+    scan = Scan.objects.get()
+    finding = report.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning
+    if scan.is_recognised:
+        assert finding.lower() == scan.predicted_class
+        assert "OT" in objects or "SC" in objects or len(objects) == 2
+    else:
+        assert finding == "Not recognised as a frontal chest X-ray"
+
+
+def test_a_pacs_that_is_down_gets_the_result_once_it_is_back(
+    pacs, listener, model, tmp_path, settings
+):
+    settings.PNEUMO_DELIVERY_BACKOFF_SECONDS = 1
+    (path,) = dicom_files(tmp_path, 1)
+    source = pydicom.dcmread(path, stop_before_pixels=True)
+    send_to_pacs(pacs, [path])
+    storescu(listener, path)
+    stop_orthanc(pacs)
+
+    call_command("dicom_worker", batch=True, verbosity=0)
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("queued", 1)
+    assert "refused or did not answer" in delivery.last_error
+
+    back = start_orthanc(tmp_path / "orthanc", pacs.http_port, pacs.dicom_port, listener)
+    try:  # the same storage: the source is still there; the retry is due by now
+        call_command("dicom_worker", batch=True, verbosity=0)
+        call_command("dicom_worker", batch=True, verbosity=0)  # a restart re-queues: no-op
+        delivery.refresh_from_db()
+        assert (delivery.state, delivery.attempts) == ("sent", 2), delivery.last_error
+        reports = [
+            uid
+            for uid in back.get("/instances")
+            if back.get(f"/instances/{uid}/simplified-tags").get("Modality") == "SR"
+        ]
+        assert len(reports) == 1
+        assert "SR" in results_in(back, source.StudyInstanceUID)
+    finally:
+        stop_orthanc(back)
