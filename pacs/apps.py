@@ -5,3 +5,9 @@ class PacsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "pacs"
     verbose_name = "Hospital integration (DICOM)"
+
+    def ready(self) -> None:
+        from diagnosis.signals import scan_reviewed
+        from pacs.receivers import review_to_pacs
+
+        scan_reviewed.connect(review_to_pacs, dispatch_uid="pacs-review-to-pacs")

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 from pydicom import Dataset
+from pydicom.valuerep import PersonName
 
 from diagnosis.errors import ApplicationError
 from diagnosis.models import Scan
@@ -25,26 +26,39 @@ MAX_BACKOFF = timedelta(hours=1)
 
 
 def finding_of(received: ReceivedInstance, kind: str) -> results.Finding:
-    """What the result says, from the scan (or why there is none)."""
+    """What the result says, from the scan (or why there is none); a review's result says
+    the clinician's finding, whatever the model or the gate said."""
     scan = received.scan
     if scan is None:
         return results.Finding("not_analysed", "", reason=received.reason)
+    if kind == Delivery.Kind.REVIEW and scan.is_reviewed:
+        return results.Finding(
+            scan.review_finding,
+            scan.model_version,
+            score=scan.score,
+            cutoff=scan.cutoff,
+            band=scan.band,
+            reviewer=_person_name(scan.reviewed_by),
+            reviewed_at=scan.reviewed_at,
+        )
     if not scan.is_recognised:
         return results.Finding("not_recognised", scan.model_version, reason=received.reason)
-    verdict = scan.predicted_class
-    reviewer = ""
-    if kind == Delivery.Kind.REVIEW and scan.is_reviewed:
-        verdict = scan.review_finding
-        reviewer = scan.reviewed_by.get_username() if scan.reviewed_by else "reviewer"
     return results.Finding(
-        verdict,
+        scan.predicted_class,
         scan.model_version,
         score=scan.score,
         cutoff=scan.cutoff,
         band=scan.band,
-        reviewer=reviewer,
-        reviewed_at=scan.reviewed_at,
     )
+
+
+def _person_name(user) -> str:
+    """The reviewer as a DICOM person name (family^given), their user name without one."""
+    if user is None:
+        return "Reviewer^"
+    if user.last_name or user.first_name:
+        return str(PersonName.from_named_components(user.last_name, user.first_name))
+    return f"{user.get_username()}^"
 
 
 def _uids(received: ReceivedInstance, ref: SourceReference, part: str) -> dict[str, str]:
@@ -97,7 +111,7 @@ def _send(delivery: Delivery) -> None:
     peer = dimse.destination()
     if peer is None:
         raise dimse.DeliveryError("PNEUMO_DICOM_DESTINATION is not set.")
-    ref = unseal(delivery.reference)
+    ref = unseal(delivery.received.reference)
     header = dimse.find_header(peer, ref)
     if header is None:
         raise dimse.DeliveryError("The PACS does not (yet) hold the source instance.")

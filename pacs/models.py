@@ -27,6 +27,10 @@ class ReceivedInstance(models.Model):
     outcome = models.CharField(max_length=16, choices=Outcome.choices)
     reason = models.CharField(max_length=300, blank=True)  # our words, no header value
     times_received = models.PositiveIntegerField(default=1)
+    # The source's study, series and instance UIDs, sealed (Fernet, PNEUMO_INTEGRATION_KEY):
+    # a delivery (the result, a later review) fetches the header again from the PACS with
+    # them. Cleared PNEUMO_INTEGRATION_RETENTION_DAYS after the last delivery ended.
+    reference = models.TextField(blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
     last_received_at = models.DateTimeField(auto_now=True)
 
@@ -56,10 +60,6 @@ class Delivery(models.Model):
     state = models.CharField(max_length=8, choices=State.choices, default=State.QUEUED)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
-    # The source's study, series and instance UIDs, sealed (Fernet, PNEUMO_INTEGRATION_KEY):
-    # the worker fetches the header again from the PACS with them. Cleared after the
-    # retention period once the delivery has ended.
-    reference = models.TextField(blank=True)
     # Not tried again before this (the backoff): a second task for it meanwhile does nothing.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -121,14 +121,20 @@ def _analyse(data: bytes, header: Dataset, key: str, source: str, ae: str) -> Re
                 else ReceivedInstance.Outcome.NOT_RECOGNISED
             )
             reason = "" if scan.is_recognised else "not recognised as a frontal chest X-ray"
-        received = _record(key, source, ae, outcome, reason, scan)
-        delivery_queue(received, _reference(header))
+        received = _record(key, source, ae, outcome, reason, scan, _reference(header))
+        delivery_queue(received)
     logger.info("Instance %s from %s: %s", key[:12], ae, outcome)
     return Received(SUCCESS, outcome, scan)
 
 
 def _record(
-    key: str, source: str, ae: str, outcome: str, reason: str, scan: Scan | None = None
+    key: str,
+    source: str,
+    ae: str,
+    outcome: str,
+    reason: str,
+    scan: Scan | None = None,
+    reference: SourceReference | None = None,
 ) -> ReceivedInstance:
     return ReceivedInstance.objects.create(
         sop_key=key,
@@ -137,18 +143,19 @@ def _record(
         outcome=outcome,
         reason=reason,
         scan=scan,
+        reference=seal(reference) if reference else "",
     )
 
 
-def delivery_queue(
-    received: ReceivedInstance, reference: SourceReference, kind: str = Delivery.Kind.RESULT
-) -> Delivery | None:
-    """Queue a result for the PACS (nothing when no destination is configured)."""
-    if not (settings.PNEUMO_DICOM_DESTINATION or settings.PNEUMO_DICOMWEB_DESTINATION):
+def delivery_queue(received: ReceivedInstance, kind: str = Delivery.Kind.RESULT) -> Delivery | None:
+    """Queue a result for the PACS (nothing when no destination is configured, or when
+    the reference to the source has been cleared)."""
+    destination = settings.PNEUMO_DICOM_DESTINATION or settings.PNEUMO_DICOMWEB_DESTINATION
+    if not (destination and received.reference):
         return None
     from pacs.tasks import deliver
 
-    delivery = Delivery.objects.create(received=received, kind=kind, reference=seal(reference))
+    delivery = Delivery.objects.create(received=received, kind=kind)
     # The database backend writes the task in this transaction: with the scan, or not at all.
     deliver.enqueue(delivery.pk)
     return delivery

@@ -13,6 +13,7 @@ from diagnosis.errors import ReviewNotAllowed, ReviewRejected, ScanGone
 from diagnosis.models import Scan, ScanReview
 from diagnosis.selectors import scans_visible_to, user_can_review
 from diagnosis.services._scoring import active_predictor, predict, stored_picture, verdict_fields
+from diagnosis.signals import scan_reviewed
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +42,9 @@ def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
         if not Scan.objects.filter(pk=scan.pk).update(**fields):
             raise ScanGone("The scan was deleted.")
         ScanReview.objects.create(scan=scan, finding=finding, comment=comment, reviewer=reviewer)
-    for name, value in fields.items():
-        setattr(scan, name, value)
+        for name, value in fields.items():
+            setattr(scan, name, value)
+        scan_reviewed.send(sender=Scan, scan=scan, finding=finding)
     logger.info("Scan %s reviewed by user %s: %s", scan.pk, reviewer.pk, finding or "cleared")
     return scan
 

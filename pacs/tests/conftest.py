@@ -16,7 +16,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 
-from diagnosis.tests.conftest import isolated_storage, model, tiny_model_dir  # noqa: F401
+from diagnosis.tests.conftest import alice, isolated_storage, model, tiny_model_dir  # noqa: F401
 from diagnosis.tests.serving import free_port
 from mlcore.tests.dicom_files import dicom_bytes
 

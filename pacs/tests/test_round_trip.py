@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 
 import pydicom
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.utils import timezone
 
 from diagnosis.models import Scan
 from pacs.models import Delivery
@@ -93,7 +96,8 @@ def test_a_pacs_that_is_down_gets_the_result_once_it_is_back(
     assert "refused or did not answer" in delivery.last_error
 
     back = start_orthanc(tmp_path / "orthanc", pacs.http_port, pacs.dicom_port, listener)
-    try:  # the same storage: the source is still there; the retry is due by now
+    try:  # the same storage: the source is still there
+        time.sleep(max(0.0, (delivery.next_attempt_at - timezone.now()).total_seconds()))
         call_command("dicom_worker", batch=True, verbosity=0)
         call_command("dicom_worker", batch=True, verbosity=0)  # a restart re-queues: no-op
         delivery.refresh_from_db()
@@ -107,3 +111,36 @@ def test_a_pacs_that_is_down_gets_the_result_once_it_is_back(
         assert "SR" in results_in(back, source.StudyInstanceUID)
     finally:
         stop_orthanc(back)
+
+
+def test_a_review_goes_back_as_a_verified_report_naming_its_predecessor(
+    pacs, listener, model, tmp_path
+):
+    from diagnosis.services import scan_review
+
+    (path,) = dicom_files(tmp_path, 1)
+    source = pydicom.dcmread(path, stop_before_pixels=True)
+    send_to_pacs(pacs, [path])
+    storescu(listener, path)
+    call_command("dicom_worker", batch=True, verbosity=0)
+    first = results_in(pacs, source.StudyInstanceUID)["SR"]
+    reviewer = get_user_model().objects.create_user(
+        "dr-li", password="pw-1", is_staff=True, first_name="Wei", last_name="Li"
+    )
+
+    scan_review(scan=Scan.objects.get(), reviewer=reviewer, finding="pneumonia")
+    call_command("dicom_worker", batch=True, verbosity=0)
+
+    reports = [
+        dataset
+        for dataset in map(pydicom.dcmread, map(io.BytesIO, map(pacs.file, pacs.get("/instances"))))
+        if dataset.Modality == "SR"
+    ]
+    (verified,) = [report for report in reports if report.VerificationFlag == "VERIFIED"]
+    assert verified.StudyInstanceUID == source.StudyInstanceUID
+    assert verified.VerifyingObserverSequence[0].VerifyingObserverName == "Li^Wei"
+    predecessor = verified.PredecessorDocumentsSequence[0].ReferencedSeriesSequence[0]
+    assert predecessor.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == first.SOPInstanceUID
+    finding = verified.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning
+    assert finding.lower() == "pneumonia"
+    assert len(reports) == 2
