@@ -35,12 +35,17 @@ class ReviewNotAllowed(ApplicationError):
     """The user may see the scan but may not record its review."""
 
 
+class NotConfigured(ApplicationError):
+    """A setting the feature needs is missing or wrong; the message says which."""
+
+
 HTTP_STATUS: dict[type[ApplicationError], int] = {
     UploadRejected: 400,
     ReviewRejected: 400,
     ReviewNotAllowed: 403,
     ScanGone: 404,
     ModelUnavailable: 503,
+    NotConfigured: 503,
 }
 
 

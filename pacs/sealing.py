@@ -12,8 +12,10 @@ from dataclasses import asdict, dataclass
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 
+from diagnosis.errors import NotConfigured
 
-class IntegrationKeyError(ValueError):
+
+class IntegrationKeyError(NotConfigured, ValueError):
     """PNEUMO_INTEGRATION_KEY is missing or not a Fernet key."""
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -22,9 +23,10 @@ from django.db.models import F
 from pydicom import Dataset, dcmread
 from pydicom.errors import InvalidDicomError
 
-from diagnosis.errors import UploadRejected
+from diagnosis.errors import NotConfigured, UploadRejected
 from diagnosis.models import Scan
 from diagnosis.services import Origin, scan_upload
+from pacs import stow
 from pacs.models import Delivery, ReceivedInstance
 from pacs.routing import route
 from pacs.sealing import SourceReference, instance_key, seal
@@ -38,7 +40,7 @@ CANNOT_UNDERSTAND = 0xC000
 PROCESSING_FAILURE = 0x0110
 
 
-class ConfigurationError(ValueError):
+class ConfigurationError(NotConfigured, ValueError):
     """A setting the hospital side needs is missing or wrong; the message says which."""
 
 
@@ -159,3 +161,24 @@ def delivery_queue(received: ReceivedInstance, kind: str = Delivery.Kind.RESULT)
     # The database backend writes the task in this transaction: with the scan, or not at all.
     deliver.enqueue(delivery.pk)
     return delivery
+
+
+def stow_receive(parts: Sequence[stow.Part], *, sender: str) -> list[stow.Outcome]:
+    """Each part of a STOW-RS request received as the listener receives a C-STORE; what
+    the response says of it (the UIDs go back to the sender, never into the database)."""
+    dicom_owner()  # a missing owner is the request's 503, not one failure per part
+    outcomes = []
+    for part in parts:
+        header = _header(part.data) if part.content_type == stow.DICOM else None
+        if header is None:
+            outcomes.append(stow.Outcome("", "", stow.CANNOT_UNDERSTAND))
+            continue
+        if len(part.data) > settings.PNEUMO_MAX_UPLOAD_BYTES:
+            received = Received(OUT_OF_RESOURCES, ReceivedInstance.Outcome.REFUSED)
+        else:
+            received = instance_receive(part.data, source=Scan.Source.DICOMWEB, calling_ae=sender)
+        failure = None if received.status == SUCCESS else received.status
+        outcomes.append(
+            stow.Outcome(str(header.get("SOPClassUID", "")), str(header.SOPInstanceUID), failure)
+        )
+    return outcomes

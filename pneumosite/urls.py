@@ -12,6 +12,7 @@ from diagnosis.views import healthcheck
 urlpatterns = [
     path("", include("diagnosis.urls")),
     path("api/", include("diagnosis.api.urls")),
+    path("dicomweb/", include("pacs.urls")),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "api/docs/",

@@ -95,9 +95,11 @@ class Orthanc:
     def __init__(self, http_port: int, dicom_port: int, process: subprocess.Popen) -> None:
         self.http_port, self.dicom_port, self.process = http_port, dicom_port, process
 
-    def get(self, path: str):
+    def get(self, path: str, body: dict | bytes | None = None):
+        """GET ``path`` of the REST API, or POST ``body`` (bytes, or a dict as JSON) to it."""
         url = f"http://127.0.0.1:{self.http_port}{path}"
-        with urllib.request.urlopen(url, timeout=10) as response:
+        data = json.dumps(body).encode() if isinstance(body, dict) else body
+        with urllib.request.urlopen(url, data, timeout=60) as response:
             body = response.read()
         return (
             json.loads(body) if response.headers.get_content_type() == "application/json" else body
@@ -110,8 +112,16 @@ class Orthanc:
         return self.get(f"/instances/{orthanc_id}/file")
 
 
-def orthanc_config(folder: Path, http: int, dicom: int, listener_port: int, lua: str = "") -> Path:
-    """Orthanc as a hospital would set it up for us: loopback only, known modalities only."""
+def orthanc_config(
+    folder: Path,
+    http: int,
+    dicom: int,
+    listener_port: int,
+    lua: str = "",
+    dicomweb: dict | None = None,
+) -> Path:
+    """Orthanc as a hospital would set it up for us: loopback only, known modalities only;
+    ``dicomweb``: more of its DICOMweb plugin's settings (servers it pushes to)."""
     config = {
         "Name": "TESTPACS",
         "StorageDirectory": str(folder / "storage"),
@@ -135,7 +145,7 @@ def orthanc_config(folder: Path, http: int, dicom: int, listener_port: int, lua:
             }
         },
         "Plugins": [str(DICOMWEB_PLUGINS)] if DICOMWEB_PLUGINS.is_dir() else [],
-        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
+        "DicomWeb": {"Enable": True, "Root": "/dicom-web/", **(dicomweb or {})},
         "StableAge": 1,
         "LuaScripts": [str(folder / "route.lua")] if lua else [],
     }
@@ -146,11 +156,9 @@ def orthanc_config(folder: Path, http: int, dicom: int, listener_port: int, lua:
     return path
 
 
-def start_orthanc(
-    folder: Path, http: int, dicom: int, listener_port: int, lua: str = ""
-) -> Orthanc:
+def start_orthanc(folder: Path, http: int, dicom: int, listener_port: int, **options) -> Orthanc:
     folder.mkdir(parents=True, exist_ok=True)
-    config = orthanc_config(folder, http, dicom, listener_port, lua)
+    config = orthanc_config(folder, http, dicom, listener_port, **options)
     log = (folder / "orthanc.log").open("ab")
     process = subprocess.Popen([str(ORTHANC), str(config)], stdout=log, stderr=log)
     orthanc = Orthanc(http, dicom, process)
