@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -17,7 +18,7 @@ from pydicom.valuerep import PersonName
 from diagnosis.errors import ApplicationError
 from diagnosis.models import Scan
 from diagnosis.services import scan_heatmap
-from pacs import dimse, results
+from pacs import dicomweb, dimse, results
 from pacs.models import Delivery, ReceivedInstance
 from pacs.sealing import IntegrationKeyError, SourceReference, uid_secret, unseal
 
@@ -108,14 +109,22 @@ def result_objects(delivery: Delivery, header: Dataset, ref: SourceReference) ->
 
 
 def _send(delivery: Delivery) -> None:
-    peer = dimse.destination()
-    if peer is None:
-        raise dimse.DeliveryError("PNEUMO_DICOM_DESTINATION is not set.")
+    """To each configured destination: the source header fetched again, then the results
+    (their UIDs are fixed, so a PACS given one again files it once)."""
+    peer, url = dimse.destination(), dicomweb.destination()
+    if peer is None and url is None:
+        raise dimse.DeliveryError("Neither PNEUMO_DICOM_DESTINATION nor a DICOMweb one is set.")
     ref = unseal(delivery.received.reference)
-    header = dimse.find_header(peer, ref)
-    if header is None:
-        raise dimse.DeliveryError("The PACS does not (yet) hold the source instance.")
-    dimse.store(peer, result_objects(delivery, header, ref))
+    routes = []
+    if peer is not None:
+        routes.append((partial(dimse.find_header, peer), partial(dimse.store, peer)))
+    if url is not None:
+        routes.append((partial(dicomweb.find_header, url), partial(dicomweb.store, url)))
+    for find_header, store in routes:
+        header = find_header(ref)
+        if header is None:
+            raise dimse.DeliveryError("The PACS does not (yet) hold the source instance.")
+        store(result_objects(delivery, header, ref))
 
 
 def delivery_attempt(delivery_id: int) -> str:

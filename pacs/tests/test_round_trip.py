@@ -144,3 +144,20 @@ def test_a_review_goes_back_as_a_verified_report_naming_its_predecessor(
     finding = verified.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning
     assert finding.lower() == "pneumonia"
     assert len(reports) == 2
+
+
+def test_results_can_go_back_over_dicomweb(pacs, listener, model, tmp_path, settings):
+    settings.PNEUMO_DICOM_DESTINATION = ""
+    settings.PNEUMO_DICOMWEB_DESTINATION = f"http://127.0.0.1:{pacs.http_port}/dicom-web/"
+    (path,) = dicom_files(tmp_path, 1)
+    source = pydicom.dcmread(path, stop_before_pixels=True)
+    send_to_pacs(pacs, [path])
+    storescu(listener, path)
+
+    call_command("dicom_worker", batch=True, verbosity=0)
+
+    delivery = Delivery.objects.get()
+    assert (delivery.state, delivery.attempts) == ("sent", 1), delivery.last_error
+    report = results_in(pacs, source.StudyInstanceUID)["SR"]
+    assert report.PatientID == source.PatientID
+    assert report.SeriesInstanceUID != source.SeriesInstanceUID

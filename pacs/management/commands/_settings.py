@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.management.base import CommandError
 
-from pacs import dimse
+from pacs import dicomweb, dimse
 from pacs.sealing import IntegrationKeyError, check_key
 from pacs.services import ConfigurationError, dicom_owner
 
@@ -15,6 +15,7 @@ def check_settings(*, listener: bool) -> None:
     try:
         check_key()
         dimse.destination()
+        dicomweb.destination()
         if listener:
             dicom_owner()
             if not 0 < settings.PNEUMO_DICOM_PORT < 65536:
