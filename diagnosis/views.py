@@ -28,6 +28,7 @@ from diagnosis.active_model import (
     load_model_now,
     saliency_note,
 )
+from diagnosis.deliveries import scan_deliveries
 from diagnosis.errors import ModelUnavailable, UploadRejected, http_status
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.filters import HistoryFilterForm
@@ -162,6 +163,7 @@ def _result_context(scan: Scan) -> dict:
         "score_is_probability": calibrated_for_site(card, scan.model_version),
         "calibration": card.calibration if card else None,
         "saliency_note": saliency_note(scan.saliency_peak, scan.saliency_area),
+        "deliveries": scan_deliveries(scan),
     }
 
 

@@ -34,7 +34,7 @@ def _client(url: str):
     return DICOMwebClient(url, timeout=settings.PNEUMO_DICOM_TIMEOUT)
 
 
-def _host(url: str) -> str:
+def host(url: str) -> str:
     """Host and port only: the URL's credentials, path and query stay out of messages."""
     parts = urlsplit(url)
     return f"{parts.hostname}:{parts.port}" if parts.port else str(parts.hostname)
@@ -50,10 +50,10 @@ def find_header(url: str, reference: SourceReference) -> Dataset | None:
         if exc.response is not None and exc.response.status_code == 404:
             return None
         raise DeliveryError(
-            f"The DICOMweb PACS at {_host(url)} refused the metadata request."
+            f"The DICOMweb PACS at {host(url)} refused the metadata request."
         ) from None
     except requests.RequestException:
-        raise DeliveryError(f"The DICOMweb PACS at {_host(url)} did not answer.") from None
+        raise DeliveryError(f"The DICOMweb PACS at {host(url)} did not answer.") from None
     # Bulk data (the pixels) is a URI here, and not needed: left out, not fetched.
     full = Dataset.from_json({tag: v for tag, v in metadata.items() if "BulkDataURI" not in v})
     header = Dataset()
@@ -70,10 +70,10 @@ def store(url: str, datasets: Sequence[Dataset]) -> None:
         answer = _client(url).store_instances(list(datasets))
     except requests.RequestException:
         raise DeliveryError(
-            f"The DICOMweb PACS at {_host(url)} refused or did not answer the store."
+            f"The DICOMweb PACS at {host(url)} refused or did not answer the store."
         ) from None
     if answer.get("FailedSOPSequence"):  # Orthanc sends it empty when all is stored
         raise DeliveryError(
-            f"The DICOMweb PACS at {_host(url)} refused "
+            f"The DICOMweb PACS at {host(url)} refused "
             f"{len(answer.FailedSOPSequence)} of {len(datasets)} results."
         )

@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
+from django.utils import timezone
 
 from diagnosis.active_model import decodable_transfer_syntaxes
 from diagnosis.models import Scan
+from pacs.models import ListenerState
 from pacs.routing import RADIOGRAPH_CLASSES
-from pacs.services import OUT_OF_RESOURCES, PROCESSING_FAILURE, instance_receive
+from pacs.selectors import HEARTBEAT
+from pacs.services import PROCESSING_FAILURE, instance_receive
 
 logger = logging.getLogger(__name__)
 # Bytes past an upload's limit that a dataset may bring: its DIMSE and meta overhead.
@@ -53,8 +57,6 @@ def _on_store(event) -> int:
     calling = event.assoc.requestor.ae_title.strip()
     try:
         data = event.encoded_dataset()
-        if len(data) > settings.PNEUMO_MAX_UPLOAD_BYTES:
-            return OUT_OF_RESOURCES
         return instance_receive(data, source=Scan.Source.DICOM, calling_ae=calling).status
     except Exception:  # a failure here must not take the listener down
         logger.exception("Could not process an instance from %s", calling)
@@ -88,6 +90,18 @@ def application_entity():
     return ae
 
 
+def _heartbeat(name: str, started: datetime) -> None:
+    """Say the listener is alive (the staff page); a database hiccup is only logged."""
+    try:
+        ListenerState.objects.update_or_create(
+            address=name[:64], defaults={"started_at": started, "seen_at": timezone.now()}
+        )
+    except DatabaseError:
+        logger.warning("Could not record the listener's heartbeat", exc_info=True)
+    finally:
+        close_old_connections()
+
+
 def serve(stop: threading.Event | None = None) -> None:
     """Listen on PNEUMO_DICOM_BIND:PNEUMO_DICOM_PORT until ``stop`` is set (or forever)."""
     from pynetdicom import evt
@@ -102,8 +116,13 @@ def serve(stop: threading.Event | None = None) -> None:
     address = (settings.PNEUMO_DICOM_BIND, settings.PNEUMO_DICOM_PORT)
     server = application_entity().start_server(address, block=False, evt_handlers=handlers)
     logger.info("DICOM listener %s on %s:%s", settings.PNEUMO_DICOM_AE_TITLE, *address)
+    name = f"{settings.PNEUMO_DICOM_AE_TITLE}@{address[0]}:{address[1]}"
+    started = timezone.now()
+    stop = stop or threading.Event()
     try:
-        (stop or threading.Event()).wait()
+        _heartbeat(name, started)
+        while not stop.wait(HEARTBEAT.total_seconds()):
+            _heartbeat(name, started)
     finally:
         server.shutdown()
         logger.info("DICOM listener stopped")

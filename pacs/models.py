@@ -72,3 +72,14 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"Delivery {self.pk} ({self.kind}): {self.state}"
+
+
+class ListenerState(models.Model):
+    """A running listener's heartbeat: when it started and was last seen alive."""
+
+    address = models.CharField(max_length=64, unique=True)  # "AE@bind:port"
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Listener {self.address}"

@@ -9,6 +9,7 @@ once all three are stored: an instance it acknowledged is never lost.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 from collections.abc import Sequence
@@ -87,10 +88,13 @@ def _reference(header: Dataset) -> SourceReference:
 def instance_receive(data: bytes, *, source: str, calling_ae: str) -> Received:
     """Keep, analyse and queue the result of one received DICOM instance (its bytes, with
     the file meta); the status is the DIMSE status to answer with."""
+    if len(data) > settings.PNEUMO_MAX_UPLOAD_BYTES:
+        limit = settings.PNEUMO_MAX_UPLOAD_BYTES / 1e6
+        return instance_refuse(data, source, calling_ae, OUT_OF_RESOURCES, f"over {limit:.1f} MB")
     header = _header(data)
     if header is None:
-        logger.warning("Refused an instance from %s: not a readable DICOM dataset", calling_ae)
-        return Received(CANNOT_UNDERSTAND, ReceivedInstance.Outcome.REFUSED)
+        reason = "not a readable DICOM dataset"
+        return instance_refuse(data, source, calling_ae, CANNOT_UNDERSTAND, reason)
     key = instance_key(str(header.SOPInstanceUID))
     again = ReceivedInstance.objects.filter(sop_key=key)
     if again.update(times_received=F("times_received") + 1):
@@ -102,6 +106,16 @@ def instance_receive(data: bytes, *, source: str, calling_ae: str) -> Received:
         logger.info("Skipped instance %s from %s: %s", key[:12], calling_ae, routed.reason)
         return Received(SUCCESS, ReceivedInstance.Outcome.SKIPPED)
     return _analyse(data, header, key, source, calling_ae)
+
+
+def instance_refuse(data: bytes, source: str, ae: str, status: int, reason: str) -> Received:
+    """Count a refused instance (by a keyed hash of its bytes: it may have no UID)."""
+    key = instance_key("refused:" + hashlib.sha256(data).hexdigest())
+    again = ReceivedInstance.objects.filter(sop_key=key)
+    if not again.update(times_received=F("times_received") + 1):
+        _record(key, source, ae, ReceivedInstance.Outcome.REFUSED, reason)
+    logger.warning("Refused an instance from %s: %s", ae, reason)
+    return Received(status, ReceivedInstance.Outcome.REFUSED)
 
 
 def _analyse(data: bytes, header: Dataset, key: str, source: str, ae: str) -> Received:
@@ -169,16 +183,18 @@ def stow_receive(parts: Sequence[stow.Part], *, sender: str) -> list[stow.Outcom
     dicom_owner()  # a missing owner is the request's 503, not one failure per part
     outcomes = []
     for part in parts:
-        header = _header(part.data) if part.content_type == stow.DICOM else None
-        if header is None:
-            outcomes.append(stow.Outcome("", "", stow.CANNOT_UNDERSTAND))
-            continue
-        if len(part.data) > settings.PNEUMO_MAX_UPLOAD_BYTES:
-            received = Received(OUT_OF_RESOURCES, ReceivedInstance.Outcome.REFUSED)
+        source, ae = Scan.Source.DICOMWEB, sender
+        if part.content_type == stow.DICOM:
+            received = instance_receive(part.data, source=source, calling_ae=ae)
         else:
-            received = instance_receive(part.data, source=Scan.Source.DICOMWEB, calling_ae=sender)
-        failure = None if received.status == SUCCESS else received.status
+            reason = "a part that is not application/dicom"
+            received = instance_refuse(part.data, source, ae, CANNOT_UNDERSTAND, reason)
+        header = _header(part.data) if received.status != CANNOT_UNDERSTAND else None
         outcomes.append(
-            stow.Outcome(str(header.get("SOPClassUID", "")), str(header.SOPInstanceUID), failure)
+            stow.Outcome(
+                str(header.get("SOPClassUID", "")) if header else "",
+                str(header.SOPInstanceUID) if header else "",
+                None if received.status == SUCCESS else received.status,
+            )
         )
     return outcomes

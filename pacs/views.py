@@ -4,6 +4,10 @@ delivers (token auth). Each instance goes where a C-STORE goes (pacs.services)."
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, permissions
@@ -16,6 +20,8 @@ from rest_framework.views import APIView
 from diagnosis.api.serializers import ErrorSerializer
 from diagnosis.services import too_many_files
 from pacs import stow
+from pacs.selectors import integration_status
+from pacs.serializers import IntegrationStatusSerializer
 from pacs.services import dicom_owner, stow_receive
 
 DICOM_JSON = "application/dicom+json"
@@ -61,6 +67,30 @@ class MaySendFromPacs(permissions.BasePermission):
     def has_permission(self, request: Request, view) -> bool:
         user = request.user
         return user.has_perm("pacs.add_receivedinstance") or user == dicom_owner()
+
+
+class IntegrationStatusView(APIView):
+    permission_classes = [permissions.IsAdminUser]
+
+    @extend_schema(
+        tags=["integration"],
+        summary="The hospital side's state (staff)",
+        description=(
+            "The DICOM listeners' heartbeats, instances received by outcome, results for "
+            "the PACS by state, the queue, the latest failures. No identifier."
+        ),
+        responses={200: IntegrationStatusSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(IntegrationStatusSerializer(integration_status()).data)
+
+
+@require_GET
+def integration_page(request: HttpRequest) -> HttpResponse:
+    """The staff page of the same (the login middleware has asked for a login)."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff see the hospital integration's state.")
+    return render(request, "pacs/integration.html", {"status": integration_status()})
 
 
 class StowView(APIView):

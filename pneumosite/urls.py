@@ -8,11 +8,18 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from diagnosis.api.views import LegacyPredictView
 from diagnosis.views import healthcheck
+from pacs.views import IntegrationStatusView, integration_page
 
 urlpatterns = [
     path("", include("diagnosis.urls")),
+    path(
+        "api/integration/",
+        login_not_required(IntegrationStatusView.as_view()),
+        name="api-integration",
+    ),
     path("api/", include("diagnosis.api.urls")),
     path("dicomweb/", include("pacs.urls")),
+    path("integration/", integration_page, name="integration"),
     path("api/schema/", login_not_required(SpectacularAPIView.as_view()), name="schema"),
     path(
         "api/docs/",

@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from diagnosis.active_model import calibrated_for_site, current_card
+from diagnosis.deliveries import scan_deliveries
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
 
 MAX_NOTES = 10_000
@@ -75,6 +76,17 @@ class ReviewInputSerializer(serializers.Serializer):
 VERDICT_FIELDS = list(VerdictSerializer._declared_fields)
 
 
+class DeliverySerializer(serializers.Serializer):
+    """One set of result objects for the PACS: the model's, or a clinician's review."""
+
+    kind = serializers.ChoiceField(choices=["result", "review"], read_only=True)
+    state = serializers.ChoiceField(choices=["queued", "sent", "failed"], read_only=True)
+    attempts = serializers.IntegerField(read_only=True)
+    last_error = serializers.CharField(read_only=True, help_text="Why the last try failed.")
+    updated_at = serializers.DateTimeField(read_only=True)
+    sent_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+
 class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="api:scan-detail")
     score_is_probability = serializers.SerializerMethodField()
@@ -86,6 +98,7 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
     review = serializers.SerializerMethodField()
     # A reviewer gave the model's verdict although the gate did not recognise the image.
     gate_overridden = serializers.BooleanField(source="is_gate_overridden", read_only=True)
+    deliveries = serializers.SerializerMethodField()
 
     class Meta:
         model = Scan
@@ -112,12 +125,20 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
             "ood_score",
             "gate_overridden",
             "review",
+            "source",
+            "source_ae",
+            "deliveries",
         ]
         read_only_fields = fields
 
     def _file_url(self, scan: Scan, kind: str) -> str:
         path = reverse(f"api:scan-{kind}", args=[scan.pk])
         return self.context["request"].build_absolute_uri(path)
+
+    @extend_schema_field(DeliverySerializer(many=True))
+    def get_deliveries(self, scan: Scan) -> list[dict]:
+        """Its results sent to the PACS (a scan the PACS sent; empty for an upload)."""
+        return DeliverySerializer(scan_deliveries(scan), many=True).data
 
     @extend_schema_field(serializers.URLField())
     def get_image_url(self, scan: Scan) -> str:
