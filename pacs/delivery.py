@@ -196,3 +196,21 @@ def deliveries_requeue() -> int:
     for pk in pending:
         deliver.enqueue(pk)
     return len(pending)
+
+
+def references_clear() -> int:
+    """Forget the source UIDs of instances whose deliveries all ended (or that had none)
+    PNEUMO_INTEGRATION_RETENTION_DAYS ago: a later review then sends nothing."""
+    cutoff = timezone.now() - timedelta(days=settings.PNEUMO_INTEGRATION_RETENTION_DAYS)
+    pending = Delivery.objects.filter(state=Delivery.State.QUEUED).values("received")
+    recent = Delivery.objects.filter(updated_at__gte=cutoff).values("received")
+    stale = (
+        ReceivedInstance.objects.exclude(reference="")
+        .filter(last_received_at__lt=cutoff)
+        .exclude(pk__in=pending)
+        .exclude(pk__in=recent)
+    )
+    cleared = stale.update(reference="")
+    if cleared:
+        logger.info("Cleared the sealed references of %s received instances", cleared)
+    return cleared

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from diagnosis.errors import ReviewRejected
 from diagnosis.services import scan_review, scan_review_clear, scan_upload
 from mlcore.tests.dicom_files import dicom_bytes
-from pacs.models import Delivery
+from pacs.delivery import references_clear
+from pacs.models import Delivery, ReceivedInstance
 from pacs.services import instance_receive
 
 
@@ -52,3 +56,17 @@ def test_a_review_of_an_uploaded_scan_sends_nothing(integration, model, reviewer
     scan_review(scan=scan, reviewer=reviewer, finding="normal")
 
     assert not Delivery.objects.exists()
+
+
+def test_after_the_retention_the_reference_is_gone_and_a_review_sends_nothing(
+    received, reviewer, settings
+):
+    long_ago = timezone.now() - timedelta(days=settings.PNEUMO_INTEGRATION_RETENTION_DAYS + 1)
+    assert references_clear() == 0  # its delivery is still queued
+    Delivery.objects.update(state="sent", updated_at=long_ago)
+    ReceivedInstance.objects.update(last_received_at=long_ago)
+
+    assert references_clear() == 1
+    assert ReceivedInstance.objects.get().reference == ""
+    scan_review(scan=received, reviewer=reviewer, finding="normal")
+    assert not Delivery.objects.filter(kind="review").exists()

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from pacs.delivery import deliveries_requeue
+from pacs.delivery import deliveries_requeue, references_clear
 from pacs.management.commands._settings import check_settings
 
 
@@ -21,6 +21,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch: bool, interval: float, **options) -> None:
         check_settings(listener=False)
+        references_clear()
         requeued = deliveries_requeue()
         if requeued:
             self.stdout.write(f"{requeued} queued deliveries re-queued.")
