@@ -2,9 +2,10 @@
 
 Modality CR or DX (or a Secondary Capture of one), ViewPosition PA, AP or absent; the
 SOP class one of the radiograph storage classes. BodyPartExamined is wrong in a fair share
-of real headers, so it is only a hint a site may turn on (``body_parts``); the gate stays
-the final judge. Our own result objects (the manufacturer we write) are never analysed
-again, so a PACS that sends everything back cannot start a loop.
+of real headers, so it is only a hint a site may turn on (``body_parts``: a value outside
+it is skipped, a missing one passes); the gate stays the final judge. Our own result
+objects (the manufacturer we write) are never analysed again, so a PACS that sends
+everything back cannot start a loop.
 """
 
 from __future__ import annotations
@@ -49,6 +50,6 @@ def route(header: Dataset, body_parts: Collection[str] = ()) -> Route:
     if str(header.get("ViewPosition", "")).upper() not in FRONTAL_VIEWS:
         return Route(False, "not a frontal view (ViewPosition is not PA or AP)")
     part = str(header.get("BodyPartExamined", "")).upper()
-    if body_parts and part not in {value.upper() for value in body_parts}:
+    if body_parts and part and part not in {value.upper() for value in body_parts}:
         return Route(False, "body part outside PNEUMO_DICOM_BODY_PARTS")
     return Route(True)
