@@ -5,7 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from pacs.listener import serve
 from pacs.management.commands._settings import check_settings
@@ -19,4 +20,10 @@ class Command(BaseCommand):
         stop = threading.Event()
         for name in (signal.SIGTERM, signal.SIGINT):
             signal.signal(name, lambda *_: stop.set())
-        serve(stop)
+        try:
+            serve(stop)
+        except OSError as exc:  # the port is taken, or the address is not this host's
+            raise CommandError(
+                f"Cannot listen on {settings.PNEUMO_DICOM_BIND}:{settings.PNEUMO_DICOM_PORT}"
+                f" ({exc.strerror or exc}): set PNEUMO_DICOM_PORT or PNEUMO_DICOM_BIND."
+            ) from None
