@@ -154,3 +154,20 @@ def test_orthanc_pushes_a_study_over_dicomweb(
 
     assert answer["InstancesCount"] == "1", answer
     assert set(Scan.objects.values_list("source", "source_ae")) == {("dicomweb", "pacs")}
+
+
+def test_an_undecodable_syntax_is_kept_as_not_analysed_with_the_reason(
+    client, integration, model, pacs_token
+):
+    from pydicom.uid import JPEGLSLossless
+
+    integration.PNEUMO_DICOM_DESTINATION = "ORTHANC@127.0.0.1:4242"
+    answer = post(
+        client, pacs_token, body(("application/dicom", dicom_bytes(compress=JPEGLSLossless)))
+    )
+
+    assert answer.status_code == 200
+    received = ReceivedInstance.objects.get()
+    assert received.outcome == "not_analysed"
+    assert "JPEG-LS" in received.reason
+    assert received.deliveries.count() == 1  # its SR will say why
