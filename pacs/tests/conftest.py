@@ -12,12 +12,14 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 
 from diagnosis.tests.conftest import isolated_storage, model, tiny_model_dir  # noqa: F401
 from diagnosis.tests.serving import free_port
+from mlcore.data.synthetic import xray_array
 from mlcore.tests.dicom_files import dicom_bytes
 
 ORTHANC = Path("/usr/sbin/Orthanc")
@@ -69,14 +71,31 @@ def _wait_for_port(port: int, seconds: float = 10) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def storescu(port: int, *files: Path, calling: str = "MODALITY") -> subprocess.CompletedProcess:
+def storescu(
+    port: int, *files: Path, calling: str = "MODALITY", called: str = "PNEUMOSCAN"
+) -> subprocess.CompletedProcess:
     """dcmtk's storescu, as a modality sends: one association for all ``files``."""
     return subprocess.run(
-        [STORESCU, "-aet", calling, "-aec", "PNEUMOSCAN", "127.0.0.1", str(port), *map(str, files)],
+        [STORESCU, "-aet", calling, "-aec", called, "127.0.0.1", str(port), *map(str, files)],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def send_to_pacs(orthanc: Orthanc, paths: list[Path]) -> None:
+    """A modality sends ``paths`` to the PACS (Orthanc), which stores them all."""
+    sent = storescu(orthanc.dicom_port, *paths, called="ORTHANC")
+    assert sent.returncode == 0, sent.stderr
+
+
+def recognised_pixels(seed: int = 0) -> np.ndarray:
+    """A 12-bit chest X-ray of the kind the tiny model was trained on, so that its gate
+    recognises it (a finding and a score): one black and one white pixel, so that the
+    decoder's stretch to the full range leaves the picture as it was trained."""
+    pixels = xray_array(96, seed=seed).astype(np.uint16)
+    pixels[0, 0], pixels[0, 1] = 0, 255
+    return pixels * 16
 
 
 def dicom_files(folder: Path, count: int, **options) -> list[Path]:
@@ -92,8 +111,11 @@ def dicom_files(folder: Path, count: int, **options) -> list[Path]:
 class Orthanc:
     """A running Orthanc: its DICOM port, and its REST API on loopback."""
 
-    def __init__(self, http_port: int, dicom_port: int, process: subprocess.Popen) -> None:
+    def __init__(
+        self, http_port: int, dicom_port: int, process: subprocess.Popen, log: Path
+    ) -> None:
         self.http_port, self.dicom_port, self.process = http_port, dicom_port, process
+        self.log = log  # what Orthanc (and its Lua scripts' print) writes
 
     def get(self, path: str):
         url = f"http://127.0.0.1:{self.http_port}{path}"
@@ -153,7 +175,7 @@ def start_orthanc(
     config = orthanc_config(folder, http, dicom, listener_port, lua)
     log = (folder / "orthanc.log").open("ab")
     process = subprocess.Popen([str(ORTHANC), str(config)], stdout=log, stderr=log)
-    orthanc = Orthanc(http, dicom, process)
+    orthanc = Orthanc(http, dicom, process, folder / "orthanc.log")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -177,10 +199,31 @@ def stop_orthanc(orthanc: Orthanc) -> None:
 
 
 @pytest.fixture
-def pacs(integration, tmp_path) -> Iterator[Orthanc]:
+def pacs_lua() -> str:
+    """The PACS's Lua script (none); a test sets its own with parametrize("pacs_lua", ...)."""
+    return ""
+
+
+@pytest.fixture
+def pacs(integration, tmp_path, pacs_lua) -> Iterator[Orthanc]:
     """Debian's Orthanc as the hospital's PACS, and the listener's results sent to it."""
     http, dicom = free_port(), free_port()
-    orthanc = start_orthanc(tmp_path / "orthanc", http, dicom, integration.PNEUMO_DICOM_PORT)
+    orthanc = start_orthanc(
+        tmp_path / "orthanc", http, dicom, integration.PNEUMO_DICOM_PORT, lua=pacs_lua
+    )
     integration.PNEUMO_DICOM_DESTINATION = f"ORTHANC@127.0.0.1:{dicom}"
     yield orthanc
     stop_orthanc(orthanc)
+
+
+def eventually(check, seconds: float = 30, every: float = 0.2):
+    """Poll ``check`` until it returns something true (Orthanc's Lua runs on its own
+    thread, a subprocess at its own pace): its value, or AssertionError after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{getattr(check, '__name__', check)} still false after {seconds} s"
+            )
+        time.sleep(every)
+    return value

@@ -4,7 +4,6 @@ worker sends the SR and the Secondary Capture back, and Orthanc files them in th
 from __future__ import annotations
 
 import io
-import subprocess
 
 import pydicom
 import pytest
@@ -16,31 +15,13 @@ from pacs.tests.conftest import (
     dicom_files,
     needs_dcmtk,
     needs_orthanc,
+    send_to_pacs,
     start_orthanc,
     stop_orthanc,
     storescu,
 )
 
 pytestmark = [needs_dcmtk, needs_orthanc, pytest.mark.slow]
-
-
-def send_to_pacs(orthanc, paths) -> None:
-    sent = subprocess.run(
-        [
-            "storescu",
-            "-aet",
-            "MODALITY",
-            "-aec",
-            "ORTHANC",
-            "127.0.0.1",
-            str(orthanc.dicom_port),
-            *map(str, paths),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert sent.returncode == 0, sent.stderr
 
 
 def results_in(orthanc, study_uid: str) -> dict[str, pydicom.Dataset]:
