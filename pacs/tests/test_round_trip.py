@@ -8,11 +8,13 @@ import io
 import pydicom
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
 from diagnosis.models import Scan
 from pacs.models import Delivery
 from pacs.tests.conftest import (
     dicom_files,
+    eventually,
     needs_dcmtk,
     needs_orthanc,
     send_to_pacs,
@@ -74,7 +76,9 @@ def test_a_pacs_that_is_down_gets_the_result_once_it_is_back(
     assert "refused or did not answer" in delivery.last_error
 
     back = start_orthanc(tmp_path / "orthanc", pacs.http_port, pacs.dicom_port, listener)
-    try:  # the same storage: the source is still there; the retry is due by now
+    try:  # the same storage: the source is still there
+        # Orthanc may be back within the backoff (1 s): wait until the retry is due.
+        eventually(lambda: timezone.now() > delivery.next_attempt_at, seconds=10, every=0.05)
         call_command("dicom_worker", batch=True, verbosity=0)
         call_command("dicom_worker", batch=True, verbosity=0)  # a restart re-queues: no-op
         delivery.refresh_from_db()
