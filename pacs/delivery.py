@@ -133,7 +133,9 @@ def delivery_attempt(delivery_id: int) -> str:
 
     with transaction.atomic():
         delivery = (
-            Delivery.objects.select_for_update()
+            # The delivery's row only: PostgreSQL refuses FOR UPDATE on the nullable side of
+            # the outer join to the scan (none when the instance was not analysed).
+            Delivery.objects.select_for_update(of=("self",))
             .select_related("received__scan")
             .filter(pk=delivery_id, state=Delivery.State.QUEUED)
             .first()

@@ -4,20 +4,26 @@ Orthanc as the PACS and dcmtk's storescu as the modality (tests skip without the
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import sqlite3
 import subprocess
+import sys
 import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 
 from diagnosis.tests.conftest import alice, isolated_storage, model, tiny_model_dir  # noqa: F401
-from diagnosis.tests.serving import free_port
+from diagnosis.tests.serving import ROOT, free_port
+from mlcore.data.synthetic import xray_array
 from mlcore.tests.dicom_files import dicom_bytes
 
 ORTHANC = Path("/usr/sbin/Orthanc")
@@ -57,11 +63,13 @@ def listener(integration, transactional_db) -> Iterator[int]:
     thread.join(10)
 
 
-def _wait_for_port(port: int, seconds: float = 10) -> None:
+def _wait_for_port(port: int, seconds: float = 10, process: subprocess.Popen | None = None) -> None:
     import socket
 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the process for port {port} exited ({process.returncode})")
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -69,14 +77,140 @@ def _wait_for_port(port: int, seconds: float = 10) -> None:
     raise RuntimeError(f"nothing listens on port {port}")
 
 
-def storescu(port: int, *files: Path, calling: str = "MODALITY") -> subprocess.CompletedProcess:
+class SharedDatabase:
+    """The test database as another process reaches it: ``url``, its DATABASE_URL.
+
+    pytest-django's SQLite test database lives in this process's memory: it is copied to
+    a file for the other process, and the file copied back by ``pull()``. Any other test
+    database (a SQLite file, PostgreSQL in CI) is used by both as it is; what the other
+    process commits is seen here at once (``transactional_db``).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from django.db import connection
+
+        self.copy: Path | None = None
+        name = connection.settings_dict["NAME"]
+        if connection.vendor != "sqlite":
+            # The server, user and options of DATABASE_URL, the test database's name.
+            url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+            self.url = url._replace(path="/" + urllib.parse.quote(str(name))).geturl()
+        elif connection.is_in_memory_db():
+            self.copy = folder / "db.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(self.copy)
+            try:
+                connection.connection.backup(target)
+            finally:
+                target.close()
+            self.url = f"sqlite:///{self.copy}"
+        else:
+            self.url = f"sqlite:///{name}"
+
+    def pull(self) -> None:
+        """Make what the other process wrote (it has exited) the test database's content."""
+        from django.db import connection
+
+        if self.copy is None:
+            return
+        source = sqlite3.connect(self.copy)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+
+
+class ListenerProcess:
+    """``manage.py dicom_listener`` in a process of its own, on the test database."""
+
+    def __init__(self, port: int, env: dict[str, str], log: Path, database: SharedDatabase):
+        self.port, self.env, self.log, self.database = port, env, log, database
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "dicom_listener"],
+                cwd=ROOT,
+                env=self.env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            _wait_for_port(self.port, 60, self.process)
+        except RuntimeError as exc:
+            raise RuntimeError(f"{exc}: {self.log.read_text()[-2000:]}") from None
+
+    def kill(self) -> None:
+        """SIGKILL: no handler runs, whatever it was doing is cut off."""
+        self.process.kill()
+        self.process.wait(10)
+
+    def stop(self) -> None:
+        """SIGTERM, as a service manager stops it; then its writes are in the test DB."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.database.pull()
+
+
+@pytest.fixture
+def listener_process(integration, transactional_db, request, tmp_path) -> Iterator[ListenerProcess]:
+    """The listener as deployed, a process of its own (not started: ``start()``), with the
+    integration settings, the test database, media folder and model of this test."""
+    model_dir = request.getfixturevalue("model")  # the name is taken by the import above
+    database = SharedDatabase(tmp_path)
+    env = {key: value for key, value in os.environ.items() if key != "DATABASE_URL"}
+    env.update(
+        DATABASE_URL=database.url,
+        PNEUMO_DICOM_PORT=str(integration.PNEUMO_DICOM_PORT),
+        PNEUMO_DICOM_OWNER=integration.PNEUMO_DICOM_OWNER,
+        PNEUMO_DICOM_AE_TITLE=integration.PNEUMO_DICOM_AE_TITLE,
+        PNEUMO_DICOM_DESTINATION=integration.PNEUMO_DICOM_DESTINATION,
+        PNEUMO_INTEGRATION_KEY=integration.PNEUMO_INTEGRATION_KEY,
+        PNEUMO_VAR_DIR=str(tmp_path / "var"),
+        PNEUMO_MEDIA_ROOT=str(integration.MEDIA_ROOT),
+        PNEUMO_MODEL_DIR=str(model_dir),
+    )
+    process = ListenerProcess(
+        integration.PNEUMO_DICOM_PORT, env, tmp_path / "listener.log", database
+    )
+    try:
+        yield process
+    finally:
+        if process.process is not None and process.process.poll() is None:
+            process.kill()
+
+
+def storescu(
+    port: int, *files: Path, calling: str = "MODALITY", called: str = "PNEUMOSCAN"
+) -> subprocess.CompletedProcess:
     """dcmtk's storescu, as a modality sends: one association for all ``files``."""
     return subprocess.run(
-        [STORESCU, "-aet", calling, "-aec", "PNEUMOSCAN", "127.0.0.1", str(port), *map(str, files)],
+        [STORESCU, "-aet", calling, "-aec", called, "127.0.0.1", str(port), *map(str, files)],
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def send_to_pacs(orthanc: Orthanc, paths: list[Path]) -> None:
+    """A modality sends ``paths`` to the PACS (Orthanc), which stores them all."""
+    sent = storescu(orthanc.dicom_port, *paths, called="ORTHANC")
+    assert sent.returncode == 0, sent.stderr
+
+
+def recognised_pixels(seed: int = 0) -> np.ndarray:
+    """A 12-bit chest X-ray of the kind the tiny model was trained on, so that its gate
+    recognises it (a finding and a score): one black and one white pixel, so that the
+    decoder's stretch to the full range leaves the picture as it was trained."""
+    pixels = xray_array(96, seed=seed).astype(np.uint16)
+    pixels[0, 0], pixels[0, 1] = 0, 255
+    return pixels * 16
 
 
 def dicom_files(folder: Path, count: int, **options) -> list[Path]:
@@ -92,8 +226,11 @@ def dicom_files(folder: Path, count: int, **options) -> list[Path]:
 class Orthanc:
     """A running Orthanc: its DICOM port, and its REST API on loopback."""
 
-    def __init__(self, http_port: int, dicom_port: int, process: subprocess.Popen) -> None:
+    def __init__(
+        self, http_port: int, dicom_port: int, process: subprocess.Popen, log: Path
+    ) -> None:
         self.http_port, self.dicom_port, self.process = http_port, dicom_port, process
+        self.log = log  # what Orthanc (and its Lua scripts' print) writes
 
     def get(self, path: str, body: dict | bytes | None = None):
         """GET ``path`` of the REST API, or POST ``body`` (bytes, or a dict as JSON) to it."""
@@ -161,7 +298,7 @@ def start_orthanc(folder: Path, http: int, dicom: int, listener_port: int, **opt
     config = orthanc_config(folder, http, dicom, listener_port, **options)
     log = (folder / "orthanc.log").open("ab")
     process = subprocess.Popen([str(ORTHANC), str(config)], stdout=log, stderr=log)
-    orthanc = Orthanc(http, dicom, process)
+    orthanc = Orthanc(http, dicom, process, folder / "orthanc.log")
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -185,10 +322,31 @@ def stop_orthanc(orthanc: Orthanc) -> None:
 
 
 @pytest.fixture
-def pacs(integration, tmp_path) -> Iterator[Orthanc]:
+def pacs_lua() -> str:
+    """The PACS's Lua script (none); a test sets its own with parametrize("pacs_lua", ...)."""
+    return ""
+
+
+@pytest.fixture
+def pacs(integration, tmp_path, pacs_lua) -> Iterator[Orthanc]:
     """Debian's Orthanc as the hospital's PACS, and the listener's results sent to it."""
     http, dicom = free_port(), free_port()
-    orthanc = start_orthanc(tmp_path / "orthanc", http, dicom, integration.PNEUMO_DICOM_PORT)
+    orthanc = start_orthanc(
+        tmp_path / "orthanc", http, dicom, integration.PNEUMO_DICOM_PORT, lua=pacs_lua
+    )
     integration.PNEUMO_DICOM_DESTINATION = f"ORTHANC@127.0.0.1:{dicom}"
     yield orthanc
     stop_orthanc(orthanc)
+
+
+def eventually(check, seconds: float = 30, every: float = 0.2):
+    """Poll ``check`` until it returns something true (Orthanc's Lua runs on its own
+    thread, a subprocess at its own pace): its value, or AssertionError after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not (value := check()):
+        if time.monotonic() > deadline:
+            raise AssertionError(
+                f"{getattr(check, '__name__', check)} still false after {seconds} s"
+            )
+        time.sleep(every)
+    return value

@@ -4,8 +4,6 @@ worker sends the SR and the Secondary Capture back, and Orthanc files them in th
 from __future__ import annotations
 
 import io
-import subprocess
-import time
 
 import pydicom
 import pytest
@@ -17,33 +15,16 @@ from diagnosis.models import Scan
 from pacs.models import Delivery
 from pacs.tests.conftest import (
     dicom_files,
+    eventually,
     needs_dcmtk,
     needs_orthanc,
+    send_to_pacs,
     start_orthanc,
     stop_orthanc,
     storescu,
 )
 
 pytestmark = [needs_dcmtk, needs_orthanc, pytest.mark.slow]
-
-
-def send_to_pacs(orthanc, paths) -> None:
-    sent = subprocess.run(
-        [
-            "storescu",
-            "-aet",
-            "MODALITY",
-            "-aec",
-            "ORTHANC",
-            "127.0.0.1",
-            str(orthanc.dicom_port),
-            *map(str, paths),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert sent.returncode == 0, sent.stderr
 
 
 def results_in(orthanc, study_uid: str) -> dict[str, pydicom.Dataset]:
@@ -97,7 +78,8 @@ def test_a_pacs_that_is_down_gets_the_result_once_it_is_back(
 
     back = start_orthanc(tmp_path / "orthanc", pacs.http_port, pacs.dicom_port, listener)
     try:  # the same storage: the source is still there
-        time.sleep(max(0.0, (delivery.next_attempt_at - timezone.now()).total_seconds()))
+        # Orthanc may be back within the backoff (1 s): wait until the retry is due.
+        eventually(lambda: timezone.now() > delivery.next_attempt_at, seconds=10, every=0.05)
         call_command("dicom_worker", batch=True, verbosity=0)
         call_command("dicom_worker", batch=True, verbosity=0)  # a restart re-queues: no-op
         delivery.refresh_from_db()
