@@ -3,12 +3,7 @@ Orthanc as the PACS and dcmtk's storescu as the modality (tests skip without the
 
 from __future__ import annotations
 
-import json
-import shutil
-import subprocess
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,10 +14,17 @@ from django.contrib.auth import get_user_model
 from diagnosis.tests.conftest import isolated_storage, model, tiny_model_dir  # noqa: F401
 from diagnosis.tests.serving import free_port
 from mlcore.tests.dicom_files import dicom_bytes
+from pacs.testing import (  # noqa: F401 (the tests import them from here)
+    ORTHANC,
+    STORESCU,
+    Orthanc,
+    orthanc_config,
+    start_orthanc,
+    stop_orthanc,
+    storescu,
+    wait_for_port,
+)
 
-ORTHANC = Path("/usr/sbin/Orthanc")
-STORESCU = shutil.which("storescu")
-DICOMWEB_PLUGINS = Path("/usr/share/orthanc/plugins")
 needs_orthanc = pytest.mark.skipif(
     not ORTHANC.exists(), reason="needs Debian's orthanc (apt-get install orthanc orthanc-dicomweb)"
 )
@@ -51,32 +53,10 @@ def listener(integration, transactional_db) -> Iterator[int]:
     stop = threading.Event()
     thread = threading.Thread(target=serve, args=(stop,), daemon=True)
     thread.start()
-    _wait_for_port(integration.PNEUMO_DICOM_PORT)
+    wait_for_port(integration.PNEUMO_DICOM_PORT)
     yield integration.PNEUMO_DICOM_PORT
     stop.set()
     thread.join(10)
-
-
-def _wait_for_port(port: int, seconds: float = 10) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
-
-
-def storescu(port: int, *files: Path, calling: str = "MODALITY") -> subprocess.CompletedProcess:
-    """dcmtk's storescu, as a modality sends: one association for all ``files``."""
-    return subprocess.run(
-        [STORESCU, "-aet", calling, "-aec", "PNEUMOSCAN", "127.0.0.1", str(port), *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
 
 
 def dicom_files(folder: Path, count: int, **options) -> list[Path]:
@@ -87,93 +67,6 @@ def dicom_files(folder: Path, count: int, **options) -> list[Path]:
         path.write_bytes(dicom_bytes(**options))
         paths.append(path)
     return paths
-
-
-class Orthanc:
-    """A running Orthanc: its DICOM port, and its REST API on loopback."""
-
-    def __init__(self, http_port: int, dicom_port: int, process: subprocess.Popen) -> None:
-        self.http_port, self.dicom_port, self.process = http_port, dicom_port, process
-
-    def get(self, path: str):
-        url = f"http://127.0.0.1:{self.http_port}{path}"
-        with urllib.request.urlopen(url, timeout=10) as response:
-            body = response.read()
-        return (
-            json.loads(body) if response.headers.get_content_type() == "application/json" else body
-        )
-
-    def instances(self) -> list[dict]:
-        return [self.get(f"/instances/{uid}/simplified-tags") for uid in self.get("/instances")]
-
-    def file(self, orthanc_id: str) -> bytes:
-        return self.get(f"/instances/{orthanc_id}/file")
-
-
-def orthanc_config(folder: Path, http: int, dicom: int, listener_port: int, lua: str = "") -> Path:
-    """Orthanc as a hospital would set it up for us: loopback only, known modalities only."""
-    config = {
-        "Name": "TESTPACS",
-        "StorageDirectory": str(folder / "storage"),
-        "IndexDirectory": str(folder / "storage"),
-        "HttpPort": http,
-        "DicomPort": dicom,
-        "DicomAet": "ORTHANC",
-        "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": False,
-        "DicomCheckModalityHost": True,
-        "DicomAlwaysAllowEcho": True,
-        "DicomAlwaysAllowStore": True,
-        "DicomModalities": {
-            "pneumoscan": {
-                "AET": "PNEUMOSCAN",
-                "Host": "127.0.0.1",
-                "Port": listener_port,
-                "AllowFind": True,
-                "AllowStore": True,
-                "AllowEcho": True,
-            }
-        },
-        "Plugins": [str(DICOMWEB_PLUGINS)] if DICOMWEB_PLUGINS.is_dir() else [],
-        "DicomWeb": {"Enable": True, "Root": "/dicom-web/"},
-        "StableAge": 1,
-        "LuaScripts": [str(folder / "route.lua")] if lua else [],
-    }
-    if lua:
-        (folder / "route.lua").write_text(lua)
-    path = folder / "orthanc.json"
-    path.write_text(json.dumps(config))
-    return path
-
-
-def start_orthanc(
-    folder: Path, http: int, dicom: int, listener_port: int, lua: str = ""
-) -> Orthanc:
-    folder.mkdir(parents=True, exist_ok=True)
-    config = orthanc_config(folder, http, dicom, listener_port, lua)
-    log = (folder / "orthanc.log").open("ab")
-    process = subprocess.Popen([str(ORTHANC), str(config)], stdout=log, stderr=log)
-    orthanc = Orthanc(http, dicom, process)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((folder / "orthanc.log").read_text()[-2000:])
-        try:
-            orthanc.get("/system")
-            return orthanc
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("Orthanc did not start in 30 s")
-
-
-def stop_orthanc(orthanc: Orthanc) -> None:
-    orthanc.process.terminate()
-    try:
-        orthanc.process.wait(20)  # two Orthancs on one storage folder: the second exits
-    except subprocess.TimeoutExpired:
-        orthanc.process.kill()
-        orthanc.process.wait(5)
 
 
 @pytest.fixture
