@@ -3,9 +3,7 @@ Orthanc as the PACS and dcmtk's storescu as the modality (tests skip without the
 
 from __future__ import annotations
 
-import json
 import os
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -25,10 +23,17 @@ from diagnosis.tests.conftest import alice, isolated_storage, model, tiny_model_
 from diagnosis.tests.serving import ROOT, free_port
 from mlcore.data.synthetic import xray_array
 from mlcore.tests.dicom_files import dicom_bytes
+from pacs.testing import (  # noqa: F401 (the tests import them from here too)
+    ORTHANC,
+    STORESCU,
+    Orthanc,
+    orthanc_config,
+    start_orthanc,
+    stop_orthanc,
+    storescu,
+    wait_for_port,
+)
 
-ORTHANC = Path("/usr/sbin/Orthanc")
-STORESCU = shutil.which("storescu")
-DICOMWEB_PLUGINS = Path("/usr/share/orthanc/plugins")
 needs_orthanc = pytest.mark.skipif(
     not ORTHANC.exists(), reason="needs Debian's orthanc (apt-get install orthanc orthanc-dicomweb)"
 )
@@ -57,24 +62,10 @@ def listener(integration, transactional_db) -> Iterator[int]:
     stop = threading.Event()
     thread = threading.Thread(target=serve, args=(stop,), daemon=True)
     thread.start()
-    _wait_for_port(integration.PNEUMO_DICOM_PORT)
+    wait_for_port(integration.PNEUMO_DICOM_PORT)
     yield integration.PNEUMO_DICOM_PORT
     stop.set()
     thread.join(10)
-
-
-def _wait_for_port(port: int, seconds: float = 10, process: subprocess.Popen | None = None) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the process for port {port} exited ({process.returncode})")
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
 
 
 class SharedDatabase:
@@ -137,7 +128,7 @@ class ListenerProcess:
                 stderr=subprocess.STDOUT,
             )
         try:
-            _wait_for_port(self.port, 60, self.process)
+            wait_for_port(self.port, 60, self.process)
         except RuntimeError as exc:
             raise RuntimeError(f"{exc}: {self.log.read_text()[-2000:]}") from None
 
@@ -186,18 +177,6 @@ def listener_process(integration, transactional_db, request, tmp_path) -> Iterat
             process.kill()
 
 
-def storescu(
-    port: int, *files: Path, calling: str = "MODALITY", called: str = "PNEUMOSCAN"
-) -> subprocess.CompletedProcess:
-    """dcmtk's storescu, as a modality sends: one association for all ``files``."""
-    return subprocess.run(
-        [STORESCU, "-aet", calling, "-aec", called, "127.0.0.1", str(port), *map(str, files)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-
-
 def send_to_pacs(orthanc: Orthanc, paths: list[Path]) -> None:
     """A modality sends ``paths`` to the PACS (Orthanc), which stores them all."""
     sent = storescu(orthanc.dicom_port, *paths, called="ORTHANC")
@@ -221,104 +200,6 @@ def dicom_files(folder: Path, count: int, **options) -> list[Path]:
         path.write_bytes(dicom_bytes(**options))
         paths.append(path)
     return paths
-
-
-class Orthanc:
-    """A running Orthanc: its DICOM port, and its REST API on loopback."""
-
-    def __init__(
-        self, http_port: int, dicom_port: int, process: subprocess.Popen, log: Path
-    ) -> None:
-        self.http_port, self.dicom_port, self.process = http_port, dicom_port, process
-        self.log = log  # what Orthanc (and its Lua scripts' print) writes
-
-    def get(self, path: str, body: dict | bytes | None = None):
-        """GET ``path`` of the REST API, or POST ``body`` (bytes, or a dict as JSON) to it."""
-        url = f"http://127.0.0.1:{self.http_port}{path}"
-        data = json.dumps(body).encode() if isinstance(body, dict) else body
-        with urllib.request.urlopen(url, data, timeout=60) as response:
-            body = response.read()
-        return (
-            json.loads(body) if response.headers.get_content_type() == "application/json" else body
-        )
-
-    def instances(self) -> list[dict]:
-        return [self.get(f"/instances/{uid}/simplified-tags") for uid in self.get("/instances")]
-
-    def file(self, orthanc_id: str) -> bytes:
-        return self.get(f"/instances/{orthanc_id}/file")
-
-
-def orthanc_config(
-    folder: Path,
-    http: int,
-    dicom: int,
-    listener_port: int,
-    lua: str = "",
-    dicomweb: dict | None = None,
-) -> Path:
-    """Orthanc as a hospital would set it up for us: loopback only, known modalities only;
-    ``dicomweb``: more of its DICOMweb plugin's settings (servers it pushes to)."""
-    config = {
-        "Name": "TESTPACS",
-        "StorageDirectory": str(folder / "storage"),
-        "IndexDirectory": str(folder / "storage"),
-        "HttpPort": http,
-        "DicomPort": dicom,
-        "DicomAet": "ORTHANC",
-        "RemoteAccessAllowed": False,
-        "AuthenticationEnabled": False,
-        "DicomCheckModalityHost": True,
-        "DicomAlwaysAllowEcho": True,
-        "DicomAlwaysAllowStore": True,
-        "DicomModalities": {
-            "pneumoscan": {
-                "AET": "PNEUMOSCAN",
-                "Host": "127.0.0.1",
-                "Port": listener_port,
-                "AllowFind": True,
-                "AllowStore": True,
-                "AllowEcho": True,
-            }
-        },
-        "Plugins": [str(DICOMWEB_PLUGINS)] if DICOMWEB_PLUGINS.is_dir() else [],
-        "DicomWeb": {"Enable": True, "Root": "/dicom-web/", **(dicomweb or {})},
-        "StableAge": 1,
-        "LuaScripts": [str(folder / "route.lua")] if lua else [],
-    }
-    if lua:
-        (folder / "route.lua").write_text(lua)
-    path = folder / "orthanc.json"
-    path.write_text(json.dumps(config))
-    return path
-
-
-def start_orthanc(folder: Path, http: int, dicom: int, listener_port: int, **options) -> Orthanc:
-    folder.mkdir(parents=True, exist_ok=True)
-    config = orthanc_config(folder, http, dicom, listener_port, **options)
-    log = (folder / "orthanc.log").open("ab")
-    process = subprocess.Popen([str(ORTHANC), str(config)], stdout=log, stderr=log)
-    orthanc = Orthanc(http, dicom, process, folder / "orthanc.log")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError((folder / "orthanc.log").read_text()[-2000:])
-        try:
-            orthanc.get("/system")
-            return orthanc
-        except OSError:
-            time.sleep(0.2)
-    process.kill()
-    raise RuntimeError("Orthanc did not start in 30 s")
-
-
-def stop_orthanc(orthanc: Orthanc) -> None:
-    orthanc.process.terminate()
-    try:
-        orthanc.process.wait(20)  # two Orthancs on one storage folder: the second exits
-    except subprocess.TimeoutExpired:
-        orthanc.process.kill()
-        orthanc.process.wait(5)
 
 
 @pytest.fixture
