@@ -6,7 +6,9 @@ a decoder into a long loop). A child process bounds both: its address space is l
 ``resource.setrlimit`` and the parent kills it past the time limit, so the worst a hostile
 file does is lose its own child. Children fork from a small server process started once
 per worker (multiprocessing's forkserver, which never holds TensorFlow), with the decoders
-already imported (what a call costs: python -m bench, its DICOM rows).
+already imported, and a couple are kept started and waiting, so that a call does not wait
+for a fork (what a call costs: python -m bench, its DICOM rows). Each child runs one call:
+what a hostile file did to it ends with it.
 """
 
 from __future__ import annotations
@@ -16,13 +18,20 @@ import os
 import resource
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from mlcore.errors import MlcoreError
 
 PRELOADED = ["mlcore.decode.dicom", "pydicom", "pydicom.pixels", "PIL.Image", "numpy"]
+# Children started ahead of time, each waiting for one call: a call then waits for the
+# decode, not for a fork and a child's start (python -m bench, its DICOM rows).
+SPARES = 2
 _context_lock = threading.Lock()
 _context: Any = None
+_spares: list[_Spare] = []
+_spares_pid = 0
+_starter = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sandbox-spares")
 
 
 class SandboxLimit(MlcoreError):
@@ -43,31 +52,67 @@ def _forkserver() -> Any:
         return _context
 
 
+class _Spare:
+    """A child forked from the server, waiting on a pipe for its one call."""
+
+    def __init__(self, context: Any) -> None:
+        jobs_in, self.jobs = context.Pipe(duplex=False)
+        self.results, results_out = context.Pipe(duplex=False)
+        self.process = context.Process(target=_child, args=(jobs_in, results_out), daemon=True)
+        self.process.start()
+        jobs_in.close()
+        results_out.close()
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.results.close()
+        if self.process.is_alive():
+            self.process.kill()
+        self.process.join()
+
+
+def _start_spare() -> None:
+    spare = _Spare(_forkserver())
+    with _context_lock:
+        if _spares_pid == os.getpid() and len(_spares) < SPARES:
+            _spares.append(spare)
+            return
+    spare.close()
+
+
+def _take_spare() -> _Spare:
+    """A waiting child (a new one when none is ready), and another started in its place."""
+    global _spares_pid
+    with _context_lock:
+        if _spares_pid != os.getpid():  # a forked copy of this process: not its children
+            _spares.clear()
+            _spares_pid = os.getpid()
+        spare = _spares.pop() if _spares else None
+        missing = SPARES - len(_spares)
+    for _ in range(missing):
+        _starter.submit(_start_spare)
+    if spare is None or not spare.process.is_alive():
+        return _Spare(_forkserver())
+    return spare
+
+
 def run_limited(function: Callable[..., Any], *args: Any, memory_bytes: int, seconds: float) -> Any:
     """``function(*args)`` in a child limited to ``memory_bytes`` more memory and ``seconds``.
 
     Returns what it returns, re-raises what it raises (exceptions must pickle), and raises
-    :class:`SandboxLimit` when a limit is hit.
+    :class:`SandboxLimit` when a limit is hit. Each child runs one call, then exits.
     """
-    context = _forkserver()
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(
-        target=_child, args=(sender, function, args, memory_bytes, seconds), daemon=True
-    )
-    child.start()
-    sender.close()
+    child = _take_spare()
     try:
-        if not receiver.poll(seconds):
+        child.jobs.send((function, args, memory_bytes, seconds))
+        if not child.results.poll(seconds):
             raise SandboxLimit("time")
         try:
-            outcome, value = receiver.recv()
+            outcome, value = child.results.recv()
         except EOFError:  # killed without a word: the kernel's answer to the memory limit
             raise SandboxLimit("memory") from None
     finally:
-        receiver.close()
-        if child.is_alive():
-            child.kill()
-        child.join()
+        child.close()
     if outcome == "memory":
         raise SandboxLimit("memory")
     if outcome == "error":
@@ -75,9 +120,14 @@ def run_limited(function: Callable[..., Any], *args: Any, memory_bytes: int, sec
     return value
 
 
-def _child(sender, function, args, memory_bytes: int, seconds: float) -> None:
+def _child(jobs, sender) -> None:
+    try:
+        function, args, memory_bytes, seconds = jobs.recv()
+    except EOFError:  # the parent went away without a call for it
+        return
     used = _address_space_bytes()
     resource.setrlimit(resource.RLIMIT_AS, (used + memory_bytes, used + memory_bytes))
+    # The CPU time this child spent waiting for its call counts too: next to nothing.
     cpu = int(seconds) + 1
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     try:
