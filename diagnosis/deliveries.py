@@ -15,7 +15,9 @@ from diagnosis.models import Scan
 class DeliveryState:
     """One result object set sent (or to be sent) somewhere about a scan."""
 
-    kind: str  # "result" (the model's) or "review" (a clinician's, verified)
+    # "result" (the model's SR), "capture" (its heatmap picture) or "review" (a clinician's,
+    # verified SR)
+    kind: str
     kind_label: str
     state: str  # "queued", "sent" or "failed"
     attempts: int

@@ -9,7 +9,7 @@ from datetime import timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from PIL import Image
 from pydicom import Dataset
@@ -83,34 +83,46 @@ def _picture(scan: Scan) -> tuple[Image.Image, Image.Image | None]:
 
 
 def result_objects(delivery: Delivery, header: Dataset, ref: SourceReference) -> list[Dataset]:
-    """The objects this delivery sends, made from the source header fetched again."""
+    """What this delivery sends: a report (the model's or a review's), or the capture."""
+    if delivery.kind == Delivery.Kind.CAPTURE:
+        return capture_objects(delivery, header, ref)
+    return report_objects(delivery, header, ref)
+
+
+def report_objects(delivery: Delivery, header: Dataset, ref: SourceReference) -> list[Dataset]:
+    """The Structured Report this delivery sends (a review's names the first as its
+    predecessor), made from the source header fetched again."""
     received = delivery.received
+    first = results.structured_report(
+        header, finding_of(received, Delivery.Kind.RESULT), **_uids(received, ref, "sr")
+    )
+    if delivery.kind != Delivery.Kind.REVIEW:
+        return [first]
+    return [
+        results.structured_report(
+            header,
+            finding_of(received, delivery.kind),
+            predecessor=first,
+            **_uids(received, ref, f"sr:review-{delivery.pk}"),
+        )
+    ]
+
+
+def capture_objects(delivery: Delivery, header: Dataset, ref: SourceReference) -> list[Dataset]:
+    """The Secondary Capture with the heatmap and the model's verdict drawn (none for a
+    scan that was not recognised)."""
+    received = delivery.received
+    if not (received.scan and received.scan.is_recognised):
+        return []
     finding = finding_of(received, delivery.kind)
-    if delivery.kind == Delivery.Kind.REVIEW:
-        first = results.structured_report(
-            header, finding_of(received, Delivery.Kind.RESULT), **_uids(received, ref, "sr")
-        )
-        return [
-            results.structured_report(
-                header,
-                finding,
-                predecessor=first,
-                **_uids(received, ref, f"sr:review-{delivery.pk}"),
-            )
-        ]
-    objects = [results.structured_report(header, finding, **_uids(received, ref, "sr"))]
-    if received.scan is not None and received.scan.is_recognised:
-        picture, heatmap = _picture(received.scan)
-        pixels = results.annotated(picture, heatmap, finding)
-        objects.append(
-            results.secondary_capture(header, pixels, finding, **_uids(received, ref, "sc"))
-        )
-    return objects
+    picture, heatmap = _picture(received.scan)
+    pixels = results.annotated(picture, heatmap, finding)
+    return [results.secondary_capture(header, pixels, finding, **_uids(received, ref, "sc"))]
 
 
 def _send(delivery: Delivery) -> None:
-    """To each configured destination: the source header fetched again, then the results
-    (their UIDs are fixed, so a PACS given one again files it once)."""
+    """To each configured destination: the source header fetched again, then the objects.
+    Their UIDs are fixed, so a PACS given one again files it once."""
     peer, url = dimse.destination(), dicomweb.destination()
     if peer is None and url is None:
         raise dimse.DeliveryError("Neither PNEUMO_DICOM_DESTINATION nor a DICOMweb one is set.")
@@ -124,47 +136,68 @@ def _send(delivery: Delivery) -> None:
         header = find_header(ref)
         if header is None:
             raise dimse.DeliveryError("The PACS does not (yet) hold the source instance.")
-        store(result_objects(delivery, header, ref))
+        if objects := result_objects(delivery, header, ref):
+            store(objects)
+
+
+def lease() -> timedelta:
+    """How long a claimed delivery stays its worker's: past the slowest send (each network
+    step waits at most PNEUMO_DICOM_TIMEOUT, a heatmap at most PNEUMO_PREDICT_TIMEOUT)."""
+    seconds = 8 * settings.PNEUMO_DICOM_TIMEOUT + 2 * settings.PNEUMO_PREDICT_TIMEOUT
+    return timedelta(seconds=max(60, seconds))
+
+
+def _claim(delivery_id: int) -> Delivery | str:
+    """The delivery, claimed for this worker (one conditional UPDATE, so two workers never
+    both win), or why not: sent already, not due, or another worker's for now."""
+    from pacs.tasks import delivery_enqueue
+
+    now = timezone.now()
+    due = Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    free = Q(claimed_until__isnull=True) | Q(claimed_until__lte=now)
+    claimed = Delivery.objects.filter(
+        due, free, pk=delivery_id, state=Delivery.State.QUEUED
+    ).update(claimed_until=now + lease(), attempts=F("attempts") + 1, updated_at=now)
+    if claimed:
+        return Delivery.objects.select_related("received__scan").get(pk=delivery_id)
+    delivery = Delivery.objects.filter(pk=delivery_id, state=Delivery.State.QUEUED).first()
+    if delivery is None:
+        return "nothing to send"
+    if delivery.next_attempt_at and delivery.next_attempt_at > now:
+        return "not due yet"  # its retry's task is queued for then
+    # Another worker is sending it; look again when its lease ends, in case that one died.
+    delivery_enqueue(delivery, run_after=delivery.claimed_until)
+    return "being sent by another worker"
 
 
 def delivery_attempt(delivery_id: int) -> str:
-    """Try one queued delivery; a row lock keeps two workers from sending it twice."""
-    from pacs.tasks import deliver
-
-    with transaction.atomic():
-        delivery = (
-            # The delivery's row only: PostgreSQL refuses FOR UPDATE on the nullable side of
-            # the outer join to the scan (none when the instance was not analysed).
-            Delivery.objects.select_for_update(of=("self",))
-            .select_related("received__scan")
-            .filter(pk=delivery_id, state=Delivery.State.QUEUED)
-            .first()
-        )
-        if delivery is None:
-            return "nothing to send"
-        if delivery.next_attempt_at and delivery.next_attempt_at > timezone.now():
-            return "not due yet"
-        delivery.attempts += 1
-        try:
-            with transaction.atomic():  # a savepoint: the attempt is recorded whatever fails
-                _send(delivery)
-        except (dimse.DeliveryError, IntegrationKeyError, ValueError, OSError) as exc:
-            return _failed(delivery, str(exc)[:300], deliver)
-        except Exception as exc:  # a bug must not lose the result: retried, and logged
-            logger.exception("Delivery %s: unexpected failure", delivery.pk)
-            return _failed(delivery, f"Internal error ({type(exc).__name__}).", deliver)
-        delivery.state, delivery.sent_at, delivery.last_error = (
-            Delivery.State.SENT,
-            timezone.now(),
-            "",
-        )
-        delivery.save()
+    """Try one queued delivery. It is claimed for a lease first and sent outside any
+    transaction, so that no database lock is held while the PACS answers."""
+    delivery = _claim(delivery_id)
+    if isinstance(delivery, str):
+        return delivery
+    try:
+        _send(delivery)
+    except (dimse.DeliveryError, IntegrationKeyError, ValueError, OSError) as exc:
+        return _failed(delivery, str(exc)[:300])
+    except Exception as exc:  # a bug must not lose the result: retried, and logged
+        logger.exception("Delivery %s: unexpected failure", delivery.pk)
+        return _failed(delivery, f"Internal error ({type(exc).__name__}).")
+    delivery.state, delivery.sent_at, delivery.last_error = (
+        Delivery.State.SENT,
+        timezone.now(),
+        "",
+    )
+    delivery.claimed_until = None
+    delivery.save()
     logger.info("Delivery %s sent (attempt %s)", delivery.pk, delivery.attempts)
     return "sent"
 
 
-def _failed(delivery: Delivery, error: str, deliver) -> str:
-    delivery.last_error = error
+def _failed(delivery: Delivery, error: str) -> str:
+    from pacs.tasks import delivery_enqueue
+
+    delivery.last_error, delivery.claimed_until = error, None
     if delivery.attempts >= settings.PNEUMO_DELIVERY_ATTEMPTS:
         delivery.state = Delivery.State.FAILED
         delivery.save()
@@ -176,7 +209,7 @@ def _failed(delivery: Delivery, error: str, deliver) -> str:
     )
     delivery.next_attempt_at = timezone.now() + wait
     delivery.save()
-    deliver.using(run_after=delivery.next_attempt_at).enqueue(delivery.pk)
+    delivery_enqueue(delivery, run_after=delivery.next_attempt_at)
     logger.warning(
         "Delivery %s failed (attempt %s), again in %s: %s",
         delivery.pk,
@@ -189,15 +222,27 @@ def _failed(delivery: Delivery, error: str, deliver) -> str:
 
 def deliveries_requeue() -> int:
     """A task for every queued delivery (a worker killed mid-send left its task claimed):
-    the row lock and the state make any duplicate a no-op."""
-    from pacs.tasks import deliver
+    the claim and the state make any duplicate a no-op."""
+    from pacs.tasks import delivery_enqueue
 
-    pending = list(
-        Delivery.objects.filter(state=Delivery.State.QUEUED).values_list("pk", flat=True)
-    )
-    for pk in pending:
-        deliver.enqueue(pk)
+    pending = list(Delivery.objects.filter(state=Delivery.State.QUEUED).only("pk", "kind"))
+    for delivery in pending:
+        delivery_enqueue(delivery)
     return len(pending)
+
+
+_CLEARING_EVERY = timedelta(minutes=1)
+_cleared = {"at": timezone.now() - _CLEARING_EVERY}
+
+
+def references_clear_due() -> None:
+    """references_clear, unless this process did it within the last minute: one UPDATE a
+    delivery would be a write on every delivery in a burst, for references that expire
+    in days."""
+    now = timezone.now()
+    if now - _cleared["at"] >= _CLEARING_EVERY:
+        _cleared["at"] = now
+        references_clear()
 
 
 def references_clear() -> int:

@@ -45,7 +45,8 @@ class Delivery(models.Model):
     """A result object for the PACS: queued, sent, or failed (and why)."""
 
     class Kind(models.TextChoices):
-        RESULT = "result", "The model's finding (SR and Secondary Capture)"
+        RESULT = "result", "The model's finding (SR)"
+        CAPTURE = "capture", "The heatmap picture (Secondary Capture)"
         REVIEW = "review", "A clinician's confirmed finding (verified SR)"
 
     class State(models.TextChoices):
@@ -62,6 +63,9 @@ class Delivery(models.Model):
     last_error = models.CharField(max_length=300, blank=True)
     # Not tried again before this (the backoff): a second task for it meanwhile does nothing.
     next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # The worker sending it holds it until then (a lease, not a lock held across the network:
+    # the listener keeps writing meanwhile); a worker killed mid-send lets it go this way.
+    claimed_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -139,6 +139,8 @@ def _analyse(data: bytes, header: Dataset, key: str, source: str, ae: str) -> Re
             reason = "" if scan.is_recognised else "not recognised as a frontal chest X-ray"
         received = _record(key, source, ae, outcome, reason, scan, _reference(header))
         delivery_queue(received)
+        if scan is not None and scan.is_recognised:
+            delivery_queue(received, Delivery.Kind.CAPTURE)
     logger.info("Instance %s from %s: %s", key[:12], ae, outcome)
     return Received(SUCCESS, outcome, scan)
 
@@ -169,11 +171,11 @@ def delivery_queue(received: ReceivedInstance, kind: str = Delivery.Kind.RESULT)
     destination = settings.PNEUMO_DICOM_DESTINATION or settings.PNEUMO_DICOMWEB_DESTINATION
     if not (destination and received.reference):
         return None
-    from pacs.tasks import deliver
+    from pacs.tasks import delivery_enqueue
 
     delivery = Delivery.objects.create(received=received, kind=kind)
     # The database backend writes the task in this transaction: with the scan, or not at all.
-    deliver.enqueue(delivery.pk)
+    delivery_enqueue(delivery)
     return delivery
 
 

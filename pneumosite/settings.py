@@ -345,7 +345,7 @@ PNEUMO_DICOM_BIND = env_str("PNEUMO_DICOM_BIND", "127.0.0.1")
 PNEUMO_DICOM_ALLOWED_AES = env_list("PNEUMO_DICOM_ALLOWED_AES")
 # The user that owns the scans received from the PACS (a user name).
 PNEUMO_DICOM_OWNER = env_str("PNEUMO_DICOM_OWNER")
-PNEUMO_DICOM_MAX_ASSOCIATIONS = env_int("PNEUMO_DICOM_MAX_ASSOCIATIONS", 4)
+PNEUMO_DICOM_MAX_ASSOCIATIONS = env_int("PNEUMO_DICOM_MAX_ASSOCIATIONS", 8)
 PNEUMO_DICOM_MAX_PDU = env_int("PNEUMO_DICOM_MAX_PDU", 65536)
 PNEUMO_DICOM_TIMEOUT = env_int("PNEUMO_DICOM_TIMEOUT", 30)  # seconds: ACSE, DIMSE, network
 # Only these BodyPartExamined values are analysed (empty: any; the gate judges anyway).
@@ -360,10 +360,11 @@ PNEUMO_INTEGRATION_KEY = env_str("PNEUMO_INTEGRATION_KEY")
 PNEUMO_INTEGRATION_RETENTION_DAYS = env_int("PNEUMO_INTEGRATION_RETENTION_DAYS", 7)
 PNEUMO_DELIVERY_ATTEMPTS = env_int("PNEUMO_DELIVERY_ATTEMPTS", 8)
 PNEUMO_DELIVERY_BACKOFF_SECONDS = env_int("PNEUMO_DELIVERY_BACKOFF_SECONDS", 10)
+PNEUMO_DELIVERY_THREADS = env_int("PNEUMO_DELIVERY_THREADS", 4)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["pacs"],
+        "QUEUES": ["pacs", "pacs-captures"],
     }
 }
 

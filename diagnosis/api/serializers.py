@@ -79,7 +79,7 @@ VERDICT_FIELDS = list(VerdictSerializer._declared_fields)
 class DeliverySerializer(serializers.Serializer):
     """One set of result objects for the PACS: the model's, or a clinician's review."""
 
-    kind = serializers.ChoiceField(choices=["result", "review"], read_only=True)
+    kind = serializers.ChoiceField(choices=["result", "capture", "review"], read_only=True)
     state = serializers.ChoiceField(choices=["queued", "sent", "failed"], read_only=True)
     attempts = serializers.IntegerField(read_only=True)
     last_error = serializers.CharField(read_only=True, help_text="Why the last try failed.")

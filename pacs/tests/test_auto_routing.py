@@ -90,8 +90,8 @@ def modality_sends_and_worker_delivers(pacs, tmp_path, caplog) -> tuple[pydicom.
     send_to_pacs(pacs, [path])
     eventually(lambda: listener_said(caplog, "from ORTHANC: analysed"))
     call_command("dicom_worker", batch=True, verbosity=0)
-    delivery = Delivery.objects.get()
-    assert (delivery.state, delivery.attempts) == ("sent", 1), delivery.last_error
+    sent = sorted(Delivery.objects.values_list("kind", "state", "attempts"))
+    assert sent == [("capture", "sent", 1), ("result", "sent", 1)], Delivery.objects.first()
     return source, Scan.objects.get()
 
 
@@ -126,7 +126,7 @@ def test_what_the_pacs_forwards_is_analysed_and_the_results_stay_there(
     # The rule kept both results: nothing more reached the listener.
     assert ReceivedInstance.objects.count() == 1
     assert Scan.objects.count() == 1
-    assert Delivery.objects.count() == 1
+    assert Delivery.objects.count() == 2  # the SR's and the capture's
 
 
 @pytest.mark.parametrize("pacs_lua", [FORWARD_STABLE_STUDIES])
@@ -145,5 +145,5 @@ def test_results_a_study_router_sends_back_are_acknowledged_and_not_analysed(
         ("skipped", "one of our own result objects", 1),
     ]
     assert Scan.objects.count() == 1
-    assert Delivery.objects.count() == 1  # nothing new to send: no loop
+    assert Delivery.objects.count() == 2  # nothing new to send: no loop
     assert len(pacs.get("/instances")) == 3

@@ -10,6 +10,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.utils import timezone
+from pydicom.uid import SecondaryCaptureImageStorage
 
 from diagnosis.models import Scan
 from pacs.models import Delivery
@@ -18,6 +19,7 @@ from pacs.tests.conftest import (
     eventually,
     needs_dcmtk,
     needs_orthanc,
+    recognised_pixels,
     send_to_pacs,
     start_orthanc,
     stop_orthanc,
@@ -37,28 +39,30 @@ def results_in(orthanc, study_uid: str) -> dict[str, pydicom.Dataset]:
 
 
 def test_the_sr_and_the_capture_land_in_the_source_study(pacs, listener, model, tmp_path):
-    (path,) = dicom_files(tmp_path, 1)
+    (path,) = dicom_files(tmp_path, 1, pixels=recognised_pixels())
     source = pydicom.dcmread(path, stop_before_pixels=True)
     send_to_pacs(pacs, [path])
     assert storescu(listener, path).returncode == 0
 
     call_command("dicom_worker", batch=True, verbosity=0)
 
-    delivery = Delivery.objects.get()
-    assert (delivery.state, delivery.attempts) == ("sent", 1), delivery.last_error
+    sent = sorted(Delivery.objects.values_list("kind", "state", "attempts", "last_error"))
+    assert sent == [("capture", "sent", 1, ""), ("result", "sent", 1, "")]
     objects = results_in(pacs, source.StudyInstanceUID)
+    assert set(objects) == {"SR", "OT"}  # the report, and the capture with the heatmap
     report = objects["SR"]
     evidence = report.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence[0]
     assert evidence.ReferencedSOPSequence[0].ReferencedSOPInstanceUID == source.SOPInstanceUID
     assert report.PatientID == source.PatientID  # from the PACS's header, not from us
     assert report.VerificationFlag == "UNVERIFIED"
     scan = Scan.objects.get()
+    assert scan.is_recognised, "the tiny model should recognise a generated chest X-ray"
     finding = report.ContentSequence[0].ConceptCodeSequence[0].CodeMeaning
-    if scan.is_recognised:
-        assert finding.lower() == scan.predicted_class
-        assert "OT" in objects or "SC" in objects or len(objects) == 2
-    else:
-        assert finding == "Not recognised as a frontal chest X-ray"
+    assert finding.lower() == scan.predicted_class
+    capture = objects["OT"]
+    assert capture.SOPClassUID == SecondaryCaptureImageStorage
+    assert capture.SeriesInstanceUID not in (source.SeriesInstanceUID, report.SeriesInstanceUID)
+    assert capture.Rows > 0 and capture.SamplesPerPixel == 3  # the heatmap in colour
 
 
 def test_a_pacs_that_is_down_gets_the_result_once_it_is_back(

@@ -1,13 +1,16 @@
-"""Run the delivery worker: `python manage.py dicom_worker` (django-tasks' db_worker on the
-"pacs" queue, after re-queueing what a killed worker left behind)."""
+"""Run the delivery worker: `python manage.py dicom_worker` (django-tasks' database worker
+on the "pacs" and "pacs-captures" queues, in PNEUMO_DELIVERY_THREADS threads, after
+re-queueing what a killed worker left behind)."""
 
 from __future__ import annotations
 
-from django.core.management import call_command
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
 from pacs.delivery import deliveries_requeue, references_clear
 from pacs.management.commands._settings import check_settings
+from pacs.worker import run_workers
 
 
 class Command(BaseCommand):
@@ -18,12 +21,19 @@ class Command(BaseCommand):
             "--batch", action="store_true", help="Send what is due, then exit (for tests, cron)."
         )
         parser.add_argument("--interval", type=float, default=1.0, help="Seconds between polls.")
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help="Deliveries sent at once (default: PNEUMO_DELIVERY_THREADS).",
+        )
 
-    def handle(self, *args, batch: bool, interval: float, **options) -> None:
+    def handle(self, *args, batch: bool, interval: float, threads: int | None, **options) -> None:
         check_settings(listener=False)
         references_clear()
         requeued = deliveries_requeue()
         if requeued:
             self.stdout.write(f"{requeued} queued deliveries re-queued.")
-        worker_options = {"queue_name": "pacs", "interval": interval, "batch": batch}
-        call_command("db_worker", **worker_options, verbosity=options["verbosity"])
+        DbWorkerCommand(stdout=self.stdout).configure_logging(options["verbosity"])
+        threads = settings.PNEUMO_DELIVERY_THREADS if threads is None else threads
+        run_workers(threads, interval=interval, batch=batch)
