@@ -215,8 +215,10 @@ def call(url: str, *, token: str | None = None, data: bytes | None = None, heade
     return Call(status, elapsed, body)
 
 
-def upload(server: Server, token: str, image: bytes, name: str) -> Call:
-    body, boundary = multipart("image", name, image, "image/jpeg")
+def upload(
+    server: Server, token: str, image: bytes, name: str, content_type: str = "image/jpeg"
+) -> Call:
+    body, boundary = multipart("image", name, image, content_type)
     return call(
         # the same image again and again: reanalyse, or the app answers from the first scan
         server.base + "/api/scans/?reanalyse=1",
