@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,3 +103,46 @@ def nginx_in_front(folder: Path, upstream: str) -> Iterator[str]:
     base = f"http://127.0.0.1:{port}"
     with running(command, f"{base}/healthcheck", folder / "nginx.log"):
         yield base
+
+
+class SharedDatabase:
+    """The test database as another process reaches it: ``url``, its DATABASE_URL.
+
+    pytest-django's SQLite test database lives in this process's memory: it is copied to
+    a file for the other process, and the file copied back by ``pull()``. Any other test
+    database (a SQLite file, PostgreSQL in CI) is used by both as it is; what the other
+    process commits is seen here at once (``transactional_db``).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        from django.db import connection
+
+        self.copy: Path | None = None
+        name = connection.settings_dict["NAME"]
+        if connection.vendor != "sqlite":
+            # The server, user and options of DATABASE_URL, the test database's name.
+            url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
+            self.url = url._replace(path="/" + urllib.parse.quote(str(name))).geturl()
+        elif connection.is_in_memory_db():
+            self.copy = folder / "db.sqlite3"
+            connection.ensure_connection()
+            target = sqlite3.connect(self.copy)
+            try:
+                connection.connection.backup(target)
+            finally:
+                target.close()
+            self.url = f"sqlite:///{self.copy}"
+        else:
+            self.url = f"sqlite:///{name}"
+
+    def pull(self) -> None:
+        """Make what the other process wrote (it has exited) the test database's content."""
+        from django.db import connection
+
+        if self.copy is None:
+            return
+        source = sqlite3.connect(self.copy)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()

@@ -4,13 +4,10 @@ Orthanc as the PACS and dcmtk's storescu as the modality (tests skip without the
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +17,7 @@ from cryptography.fernet import Fernet
 from django.contrib.auth import get_user_model
 
 from diagnosis.tests.conftest import alice, isolated_storage, model, tiny_model_dir  # noqa: F401
-from diagnosis.tests.serving import ROOT, free_port
+from diagnosis.tests.serving import ROOT, SharedDatabase, free_port
 from mlcore.data.synthetic import xray_array
 from mlcore.tests.dicom_files import dicom_bytes
 from pacs.testing import (  # noqa: F401 (the tests import them from here too)
@@ -63,52 +60,23 @@ def listener(integration, transactional_db) -> Iterator[int]:
     thread = threading.Thread(target=serve, args=(stop,), daemon=True)
     thread.start()
     wait_for_port(integration.PNEUMO_DICOM_PORT)
+    # Its first heartbeat written: a test reading the state then does not meet that write
+    # (the test database is SQLite's shared cache, which locks a table being written).
+    eventually(_heartbeat_written, seconds=10, every=0.05)
     yield integration.PNEUMO_DICOM_PORT
     stop.set()
     thread.join(10)
 
 
-class SharedDatabase:
-    """The test database as another process reaches it: ``url``, its DATABASE_URL.
+def _heartbeat_written() -> bool:
+    from django.db import OperationalError
 
-    pytest-django's SQLite test database lives in this process's memory: it is copied to
-    a file for the other process, and the file copied back by ``pull()``. Any other test
-    database (a SQLite file, PostgreSQL in CI) is used by both as it is; what the other
-    process commits is seen here at once (``transactional_db``).
-    """
+    from pacs.models import ListenerState
 
-    def __init__(self, folder: Path) -> None:
-        from django.db import connection
-
-        self.copy: Path | None = None
-        name = connection.settings_dict["NAME"]
-        if connection.vendor != "sqlite":
-            # The server, user and options of DATABASE_URL, the test database's name.
-            url = urllib.parse.urlsplit(os.environ["DATABASE_URL"])
-            self.url = url._replace(path="/" + urllib.parse.quote(str(name))).geturl()
-        elif connection.is_in_memory_db():
-            self.copy = folder / "db.sqlite3"
-            connection.ensure_connection()
-            target = sqlite3.connect(self.copy)
-            try:
-                connection.connection.backup(target)
-            finally:
-                target.close()
-            self.url = f"sqlite:///{self.copy}"
-        else:
-            self.url = f"sqlite:///{name}"
-
-    def pull(self) -> None:
-        """Make what the other process wrote (it has exited) the test database's content."""
-        from django.db import connection
-
-        if self.copy is None:
-            return
-        source = sqlite3.connect(self.copy)
-        try:
-            source.backup(connection.connection)
-        finally:
-            source.close()
+    try:
+        return ListenerState.objects.exists()
+    except OperationalError:  # being written just now
+        return False
 
 
 class ListenerProcess:
