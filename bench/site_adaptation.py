@@ -89,7 +89,7 @@ class Simulation:
 
     def installed_probabilities(self, candidate: adaptation.Candidate, rows: np.ndarray):
         """The installed version, as the app runs it, on ``rows``: (probabilities, threshold)."""
-        card = adaptation.install(candidate, self.root, self.model_dir)
+        card = adaptation.install(candidate, self.root)
         predictor = Predictor(self.root / card.version)
         predictions = predictor.predict_arrays(list(self.images.arrays[rows]))
         return np.array([p.pneumonia_probability for p in predictions]), card.threshold

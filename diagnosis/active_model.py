@@ -2,22 +2,24 @@
 
 Views and the API never import mlcore; they come through here or through the services.
 
-The active model is the version the pointer in ``PNEUMO_MODEL_VERSIONS_DIR`` names
-(:mod:`mlcore.artifact.versions`), else ``PNEUMO_MODEL_DIR``. Each request costs one ``os.stat`` of
-the pointer: when another process activates a version, this worker's next prediction uses
-it and the old model is dropped, without a restart.
+The active model is the version the database names (one ActiveModel row, shared by every
+machine), its files in ``PNEUMO_MODEL_VERSIONS_DIR`` (:mod:`mlcore.artifact.versions`), or
+``PNEUMO_MODEL_DIR`` for ``shipped``. Each prediction reads that row (one query by primary
+key): when any machine activates a version, every worker's next prediction uses it and the
+old model is dropped, without a restart. A machine that lacks the version's files refuses
+(503 saying so, and an error in its log) rather than judge with another model.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from pathlib import Path
 
 from django.conf import settings
 
 from diagnosis.errors import ModelUnavailable
+from diagnosis.models import ActiveModel
 from mlcore.artifact import versions
 from mlcore.artifact.card import ModelCard
 from mlcore.artifact.files import default_model_dir
@@ -30,16 +32,16 @@ from mlcore.stats.metrics import performance_report
 logger = logging.getLogger(__name__)
 
 NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install`."
-# A pointer rewritten within this many ns of its last read may share its stat with the
-# old one (coarse file-system clocks, reused inode numbers): read it again until then.
-RACY_WINDOW_NS = 2_000_000_000
 
 __all__ = [
     "NO_MODEL_HELP",
     "ModelCard",
+    "activate",
     "active_model_dir",
+    "active_name",
     "calibrated_for_site",
     "current_card",
+    "current_model_dir",
     "current_predictor",
     "decodable_transfer_syntaxes",
     "load_model_now",
@@ -51,7 +53,7 @@ __all__ = [
 
 saliency_note = strength_note  # a scan's kept map: "weak", "diffuse" or "" (clear, none)
 
-_seen: dict[str, object] = {"key": None, "folder": None}
+_seen: dict[str, Path | None] = {"folder": None}
 _seen_lock = threading.Lock()
 
 
@@ -64,24 +66,46 @@ def shipped_model_dir() -> Path:
     return default_model_dir(settings.PNEUMO_MODEL_DIR or "")
 
 
+def active_name() -> str:
+    """The active version's name, as every machine reads it ("shipped" until one is
+    activated)."""
+    name = ActiveModel.objects.filter(pk=ActiveModel.ONLY).values_list("name", flat=True)
+    return name.first() or versions.SHIPPED
+
+
+def activate(name: str, *, by: str) -> ModelCard:
+    """Make version ``name`` (or "shipped") the active model on every machine: each
+    worker's next prediction uses it. ArtifactError when it cannot be activated."""
+    card = versions.activatable(models_root(), name, shipped_model_dir())
+    ActiveModel.objects.update_or_create(
+        pk=ActiveModel.ONLY, defaults={"name": name, "changed_by": by[:150]}
+    )
+    logger.info("Model version %s (%s) activated by %s", name, card.version, by)
+    return card
+
+
 def active_model_dir() -> Path:
-    """The active version's folder; the pointer is read again only when its stat changes."""
-    root, shipped = models_root(), shipped_model_dir()
-    stamp = versions.pointer_stamp(root)
-    key = (root, shipped, stamp)
+    """The active version's folder on this machine (VersionNotInstalled without one)."""
+    name = active_name()
+    try:
+        folder = versions.installed_model_dir(models_root(), name, shipped_model_dir())
+    except ArtifactError as exc:  # no verdicts here until this machine has it
+        logger.error("%s", exc)
+        raise
     with _seen_lock:
-        racy = stamp is not None and time.time_ns() - stamp[0] < RACY_WINDOW_NS
-        if key != _seen["key"] or racy:
-            try:
-                folder = versions.active_model_dir(root, shipped)
-            except ArtifactError as exc:  # a hand-edited pointer: no verdicts until fixed
-                logger.error("%s", exc)
-                folder = versions.pointer_path(root)
-            if _seen["folder"] not in (None, folder):
-                logger.info("Active model switched from %s to %s", _seen["folder"], folder)
-                drop_predictor(_seen["folder"])
-            _seen.update(key=key, folder=folder)
-        return _seen["folder"]
+        if _seen["folder"] not in (None, folder):
+            logger.info("Active model switched from %s to %s", _seen["folder"], folder)
+            drop_predictor(_seen["folder"])
+        _seen["folder"] = folder
+    return folder
+
+
+def current_model_dir() -> Path | None:
+    """The active model's folder on this machine, or None without one (for the pages)."""
+    try:
+        return active_model_dir()
+    except ArtifactError:
+        return None
 
 
 def current_predictor() -> Predictor:
@@ -98,8 +122,8 @@ def current_card() -> ModelCard | None:
 
 def load_model_now() -> ModelCard:
     """Load the active model (the readiness check); ModelUnavailable says why it cannot."""
-    predictor = current_predictor()
     try:
+        predictor = current_predictor()
         predictor.ensure_loaded()
     except ArtifactError as exc:
         raise ModelUnavailable(str(exc)) from exc

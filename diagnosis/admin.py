@@ -62,7 +62,7 @@ class ScanAdmin(admin.ModelAdmin):
         """Through the services: the notes alone, the review with its history row and
         reviewer (the staff member saving it)."""
         if "notes" in form.changed_data:
-            scan_set_notes(scan=obj, notes=obj.notes)
+            scan_set_notes(scan=obj, notes=obj.notes, editor=request.user)
         if REVIEW_FIELDS & set(form.changed_data):
             if obj.review_finding:
                 scan_review(

@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 from django.apps import AppConfig
 from django.core.management import call_command
 from django.db.models.signals import post_migrate
@@ -21,6 +24,22 @@ class DiagnosisConfig(AppConfig):
         # However a row goes (a service, the admin, its owner's cascade), its files follow.
         post_delete.connect(_scan_deleted, sender=Scan, dispatch_uid="diagnosis-scan-files")
         post_migrate.connect(create_cache_tables, sender=self)
+        private_var_dir()
+
+
+def private_var_dir() -> None:
+    """The data folder 0700 and a SQLite database in it 0600: an install made before the
+    settings' umask left them readable by every account on the host."""
+    from django.conf import settings
+
+    folder = Path(settings.VAR_DIR)
+    database = Path(str(settings.DATABASES["default"].get("NAME", "")))
+    for path, mode in ((folder, 0o700), (database, 0o600)):
+        try:
+            if path.exists() and path.stat().st_uid == os.getuid() and path.stat().st_mode & 0o077:
+                path.chmod(mode)
+        except OSError:  # a read-only or foreign file system: the settings' umask still holds
+            continue
 
 
 def _scan_deleted(sender, instance, **kwargs) -> None:

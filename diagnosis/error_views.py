@@ -6,7 +6,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 from diagnosis.services import too_many_files
@@ -24,6 +24,9 @@ FALLBACK_500 = "Server error (500): something went wrong on our side. Please try
 
 
 def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
+    """The error in the site's layout; under /api/, in the API's one error shape (JSON)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": message}, status=status)
     context = {"status": status, "title": TITLES[status], "message": message}
     return render(request, "error.html", context, status=status)
 

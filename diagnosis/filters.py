@@ -7,6 +7,7 @@ from datetime import date
 
 from django import forms
 
+from diagnosis.models import ID_DIGITS
 from diagnosis.selectors import REVIEW_FILTERS, SORTS, ScanFilters
 
 RESULT_CHOICES = [
@@ -19,21 +20,35 @@ SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
 REVIEW_CHOICES = [("", "All"), *((name, label) for name, (label, _) in REVIEW_FILTERS.items())]
 
 
+def is_id(text: str) -> bool:
+    """Whether ``text`` can be a row id: 1 to ID_DIGITS ASCII digits (what the API's schema
+    states)."""
+    return text.isascii() and text.isdigit() and len(text) <= ID_DIGITS
+
+
 class HistoryFilterForm(forms.Form):
     """The history's filters, for the pages and the API alike."""
 
     q = forms.CharField(label="File name", required=False, max_length=255)
     predicted_class = forms.ChoiceField(label="Result", required=False, choices=RESULT_CHOICES)
+    # Dates as a date input sends them (and as the API's schema states): YYYY-MM-DD.
     date_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To",
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
     review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
     batch = forms.CharField(
         required=False,
+        strip=False,
         widget=forms.HiddenInput,
         help_text="Comma-separated scan ids: one upload's results.",
     )
@@ -65,9 +80,12 @@ class HistoryFilterForm(forms.Form):
         return [sentence for found in self.problems_by_filter().values() for sentence in found]
 
     def clean_batch(self) -> tuple[int, ...]:
-        parts = [part for part in self.cleaned_data["batch"].split(",") if part.strip()]
-        if not all(part.strip().isdigit() for part in parts):
-            raise forms.ValidationError("The batch is a comma-separated list of scan ids.")
+        text = self.cleaned_data["batch"]
+        parts = text.split(",") if text else []
+        if not all(is_id(part) for part in parts):
+            raise forms.ValidationError(
+                f"The batch is a comma-separated list of scan ids (1 to {ID_DIGITS} digits)."
+            )
         return tuple(int(part) for part in parts)
 
     def clean(self):

@@ -47,6 +47,12 @@ def verdict_scale(
     }
 
 
+# An id in a URL or a filter has at most this many digits: every such number fits the
+# 64-bit integers of a BigAutoField (SQLite's and PostgreSQL's), so a larger one is refused
+# before it reaches the database.
+ID_DIGITS = 18
+
+
 class Scan(models.Model):
     class PredictedClass(models.TextChoices):
         NORMAL = "normal", "Normal"
@@ -219,3 +225,18 @@ class ScanReview(models.Model):
 
     def __str__(self) -> str:
         return f"Review of scan {self.scan_id}: {self.finding or 'cleared'}"
+
+
+class ActiveModel(models.Model):
+    """Which model version judges new uploads, on every machine: one row in the database
+    they all share (a file under each machine's var/ would let two machines judge with
+    different models). No row: the shipped model."""
+
+    ONLY = 1  # the primary key of the one row
+
+    name = models.CharField(max_length=101)  # "shipped" or a site version's folder name
+    changed_at = models.DateTimeField(auto_now=True)
+    changed_by = models.CharField(max_length=150, blank=True)  # the command (or user)
+
+    def __str__(self) -> str:
+        return f"Active model {self.name}"

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from diagnosis.active_model import (
     calibrated_for_site,
     current_card,
-    current_predictor,
+    current_model_dir,
     load_model_now,
     saliency_note,
 )
@@ -266,10 +266,11 @@ def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 @require_GET
 def model_card(request: HttpRequest) -> HttpResponse:
     summary = card_summary(current_card())
+    folder = current_model_dir()
     plots = {
         name: label
         for name, label in PLOT_LABELS.items()
-        if (current_predictor().model_dir / f"{name}.png").is_file()
+        if folder is not None and (folder / f"{name}.png").is_file()
     }
     return render(request, "diagnosis/model_card.html", {"summary": summary, "plot_names": plots})
 
@@ -283,26 +284,37 @@ def model_site(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def model_plot(request: HttpRequest, name: str) -> FileResponse:
-    path = current_predictor().model_dir / f"{name}.png"
-    if name not in PLOT_LABELS or current_card() is None or not path.is_file():
+    folder = current_model_dir()
+    path = folder / f"{name}.png" if folder is not None else None
+    if name not in PLOT_LABELS or current_card() is None or path is None or not path.is_file():
         raise Http404("No such plot for the active model.")
     return FileResponse(path.open("rb"), content_type="image/png")
+
+
+def _health(request: HttpRequest, status: int, detail: str) -> HttpResponse:
+    """ "ok" or "not ready" for anyone (a load balancer needs no more); staff also read why
+    and which model (the version and its path are for operators)."""
+    said = "ok" if status == 200 else "not ready"
+    if request.user.is_staff:
+        said = f"{said}: {detail}"
+    return HttpResponse(said, status=status, content_type="text/plain")
 
 
 @login_not_required
 @require_GET
 def healthcheck(request: HttpRequest) -> HttpResponse:
-    """200 "Good to go" when the app and database work; with ?model=1, the model too."""
+    """200 when the app and database work; with ?model=1, the model too; else 503."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
     except DatabaseError:
         logger.exception("Health check: database unavailable")
-        return HttpResponse("Database unavailable", status=503, content_type="text/plain")
+        return _health(request, 503, "database unavailable")
     if request.GET.get("model"):
         try:
             card = load_model_now()
         except ModelUnavailable as exc:
-            return HttpResponse(f"Model unavailable: {exc}", status=503, content_type="text/plain")
-        return HttpResponse(f"Good to go (model {card.version})", content_type="text/plain")
-    return HttpResponse("Good to go", content_type="text/plain")
+            logger.warning("Health check: model unavailable: %s", exc)
+            return _health(request, 503, f"model unavailable: {exc}")
+        return _health(request, 200, f"model {card.version}")
+    return _health(request, 200, "app and database")

@@ -20,6 +20,10 @@ class ArtifactError(MlcoreError):
     """The model artifact is missing, cannot be read, or is newer than this code."""
 
 
+class VersionNotInstalled(ArtifactError):
+    """The version the site activated has no files on this machine."""
+
+
 class DatasetError(MlcoreError):
     """A data set is missing, malformed or cannot be downloaded."""
 

@@ -17,6 +17,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diagnosis.api.schema import errors
 from diagnosis.api.serializers import ErrorSerializer
 from diagnosis.services import too_many_files
 from pacs import stow
@@ -65,6 +66,8 @@ class MaySendFromPacs(permissions.BasePermission):
     message = "Only the PACS's service user (PNEUMO_DICOM_OWNER) may store instances."
 
     def has_permission(self, request: Request, view) -> bool:
+        if request.method != "POST":
+            return True  # the view answers 405 for any other method, whatever the settings
         user = request.user
         return user.has_perm("pacs.add_receivedinstance") or user == dicom_owner()
 
@@ -79,7 +82,7 @@ class IntegrationStatusView(APIView):
             "The DICOM listeners' heartbeats, instances received by outcome, results for "
             "the PACS by state, the queue, the latest failures. No identifier."
         ),
-        responses={200: IntegrationStatusSerializer, 401: ErrorSerializer, 403: ErrorSerializer},
+        responses={200: IntegrationStatusSerializer, **errors()},
     )
     def get(self, request: Request) -> Response:
         return Response(IntegrationStatusSerializer(integration_status()).data)

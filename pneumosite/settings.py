@@ -46,6 +46,15 @@ def env_list(name: str, default: str = "") -> list[str]:
 DEBUG = env_bool("DJANGO_DEBUG", False)
 
 VAR_DIR = Path(env_str("PNEUMO_VAR_DIR", str(BASE_DIR / "var")))
+# What the app writes (the SQLite database, stored X-rays, tokens, spool files, the model
+# store) is for the app's user alone, whatever umask it was started with: another account
+# on the host reads nothing (diagnosis.apps also tightens what an older install left open).
+os.umask(0o077)
+FILE_UPLOAD_PERMISSIONS = 0o600
+# The pages' messages (an upload's per-file reasons) wait in the session, on the server: a
+# cookie would carry them signed but readable.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o700
 # `make run` writes a random key here: a local install's own commands (train_model,
 # createsuperuser, ...) then work without any environment, on loopback host names.
 LOCAL_SECRET_FILE = VAR_DIR / "secret_key"
@@ -224,9 +233,10 @@ WHITENOISE_ADD_HEADERS_FUNCTION = add_security_headers
 # Empty: the model shipped in mlcore/shipped_model (the app's door to mlcore,
 # diagnosis.active_model, resolves it: the settings never import mlcore).
 PNEUMO_MODEL_DIR = env_str("PNEUMO_MODEL_DIR", "")
-# Site versions (adapt_to_site, set_site_threshold) and the ACTIVE pointer that selects one
-# (none, or "shipped": PNEUMO_MODEL_DIR). Writable data, never in the code tree.
-PNEUMO_MODEL_VERSIONS_DIR = VAR_DIR / "models"
+# The model store: site versions (adapt_to_site, set_site_threshold), one folder each.
+# Writable data, never in the code tree; shared by every machine of a site (which version is
+# active is a row in the database).
+PNEUMO_MODEL_VERSIONS_DIR = Path(env_str("PNEUMO_MODEL_VERSIONS_DIR") or VAR_DIR / "models")
 # TensorFlow threads per process; 0: one per core (gunicorn.conf.py divides the cores
 # among its workers).
 PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)
@@ -301,6 +311,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The one PATCH (a scan's notes) takes its one field, required, as the schema says.
+    "COMPONENT_SPLIT_PATCH": False,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "diagnosis.api.schema.error_fields",
+    ],
     # The model's verdict and the reviewer's finding share one set of values.
     "ENUM_NAME_OVERRIDES": {"PredictedClassEnum": "diagnosis.models.Scan.PredictedClass"},
 }
@@ -379,5 +395,10 @@ LOGGING = {
         "level": env_str("PNEUMO_LOG_LEVEL", env_str("DJANGO_LOG_LEVEL", "INFO")).upper(),
     },
     # pynetdicom and highdicom log request identifiers and UIDs at INFO and DEBUG.
-    "loggers": {"pynetdicom": {"level": "WARNING"}, "highdicom": {"level": "WARNING"}},
+    # Their INFO lines, and pydicom's warnings, can quote header values (identifiers).
+    "loggers": {
+        "pynetdicom": {"level": "WARNING"},
+        "highdicom": {"level": "WARNING"},
+        "pydicom": {"level": "ERROR"},
+    },
 }

@@ -1,6 +1,7 @@
 """Top-level routes: pages, the REST API and its docs, accounts, admin, health."""
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
@@ -36,7 +37,21 @@ urlpatterns = [
         "pneumonia/predict", login_not_required(LegacyPredictView.as_view()), name="legacy-predict"
     ),
     path("healthcheck", healthcheck, name="healthcheck"),
-    path("accounts/", include("django.contrib.auth.urls")),
+    # Log in and out, and change one's own password. No reset by e-mail: the site sends no
+    # mail, so an open reset form would only be a way to probe for accounts (staff reset a
+    # password in /admin/ or with `manage.py changepassword`).
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "accounts/password_change/",
+        auth_views.PasswordChangeView.as_view(),
+        name="password_change",
+    ),
+    path(
+        "accounts/password_change/done/",
+        auth_views.PasswordChangeDoneView.as_view(),
+        name="password_change_done",
+    ),
     path("admin/", admin.site.urls),
 ]
 

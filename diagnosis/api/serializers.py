@@ -1,3 +1,4 @@
+from django.core.validators import RegexValidator
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,6 +10,21 @@ from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
 MAX_NOTES = 10_000
 
 BAND_CHOICES = [(CLEAR, "clear"), (BORDERLINE, "borderline")]
+
+
+class TextField(serializers.CharField):
+    """Text, and only text: DRF's CharField would store 0 or true as "0" or "True", which
+    the schema (a string) says is not accepted; and none with a NUL character, which the
+    schema says too (a pattern) and no database column holds."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(r"^[^\x00]*$", "Null characters are not allowed."))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
 
 
 class ProbabilityField(serializers.FloatField):
@@ -70,7 +86,7 @@ class FindingField(serializers.CharField):
 
 class ReviewInputSerializer(serializers.Serializer):
     finding = FindingField(help_text="The confirmed finding.")
-    comment = serializers.CharField(required=False, allow_blank=True, default="")
+    comment = TextField(required=False, allow_blank=True, default="")
 
 
 VERDICT_FIELDS = list(VerdictSerializer._declared_fields)
@@ -160,7 +176,10 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
 
     def get_score_is_probability(self, scan: Scan) -> bool:
         """True only when the model that judged the scan is calibrated for this site."""
-        return calibrated_for_site(current_card(), scan.model_version)
+        # The active card once per response (a list shares its context with its items).
+        if "active_card" not in self.context:
+            self.context["active_card"] = current_card()
+        return calibrated_for_site(self.context["active_card"], scan.model_version)
 
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, scan: Scan) -> dict | None:
@@ -169,7 +188,7 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
 
 
 class ScanNotesSerializer(serializers.Serializer):
-    notes = serializers.CharField(
+    notes = TextField(
         allow_blank=True, max_length=MAX_NOTES, help_text="Free text; replaces the notes."
     )
 
@@ -230,4 +249,7 @@ class LegacyPredictionSerializer(VerdictSerializer):
 
 
 class ErrorSerializer(serializers.Serializer):
+    """Every error the API answers: ``detail``, and for an error about the request's
+    fields, each of those fields with its messages (docs/api.md#errors)."""
+
     detail = serializers.CharField(help_text="What went wrong, in words for a person.")

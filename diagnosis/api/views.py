@@ -33,7 +33,7 @@ from diagnosis.api.throttles import (
 )
 from diagnosis.error_views import lockout_message
 from diagnosis.exports import csv_lines, export_rows
-from diagnosis.filters import HistoryFilterForm
+from diagnosis.filters import HistoryFilterForm, is_id
 from diagnosis.model_card import card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
@@ -55,6 +55,7 @@ def reanalyse_asked(request: Request) -> bool:
 
 
 @schema.SCANS
+@schema.SCAN_INHERITED
 class ScanViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -65,6 +66,7 @@ class ScanViewSet(
 
     serializer_class = ScanSerializer
     parser_classes = [MultiPartParser, FormParser, JSONParser]
+    lookup_value_regex = "[0-9]+"  # anything else is no resource: a JSON 404
     UPLOAD_ACTIONS = ("create", "batch")
     FILTERED_ACTIONS = ("list", "export")  # the history's filters apply to these only
 
@@ -80,6 +82,11 @@ class ScanViewSet(
         if suffix and self.action in {action.__name__ for action in self.get_extra_actions()}:
             raise NotFound(f"No such resource: /{self.action}/ takes no '.{suffix}' suffix.")
         super().initial(request, *args, **kwargs)
+
+    def get_object(self) -> Scan:
+        if not is_id(self.kwargs[self.lookup_field]):  # past any row's id: not the database's
+            raise NotFound("No scan with that id.")
+        return super().get_object()
 
     def get_queryset(self) -> QuerySet[Scan]:
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
@@ -125,16 +132,21 @@ class ScanViewSet(
             reanalyse=reanalyse_asked(request),
         )
         body = BatchResultSerializer(result, context=self.get_serializer_context()).data
-        code = status.HTTP_201_CREATED if result.scans else status.HTTP_400_BAD_REQUEST
-        if not result.scans and result.duplicates:
-            code = status.HTTP_200_OK
-        return Response(body, status=code)
+        if result.scans:
+            return Response(body, status=status.HTTP_201_CREATED)
+        if result.duplicates:
+            return Response(body, status=status.HTTP_200_OK)
+        detail = "None of the files could be analysed: `rejected` says why for each."
+        return Response({"detail": detail, **body}, status=status.HTTP_400_BAD_REQUEST)
 
     @schema.SCAN_EXPORT
-    @action(detail=False, methods=["get"])
+    @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> Response | StreamingHttpResponse:
+        kind = request.query_params.get("as", "json")
+        if kind not in ("json", "csv"):
+            raise ValidationError({"as": ["`as` is json or csv."]})
         rows = export_rows(self.get_queryset())
-        if request.query_params.get("as") == "csv":
+        if kind == "csv":
             response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")
             response["Content-Disposition"] = 'attachment; filename="scans.csv"'
             return response
@@ -157,7 +169,9 @@ class ScanViewSet(
     def partial_update(self, request: Request, pk: str) -> Response:
         notes = ScanNotesSerializer(data=request.data)
         notes.is_valid(raise_exception=True)
-        scan = scan_set_notes(scan=self.get_object(), notes=notes.validated_data["notes"])
+        scan = scan_set_notes(
+            scan=self.get_object(), notes=notes.validated_data["notes"], editor=request.user
+        )
         return Response(ScanSerializer(scan, context=self.get_serializer_context()).data)
 
     def perform_destroy(self, instance: Scan) -> None:

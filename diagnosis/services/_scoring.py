@@ -18,7 +18,7 @@ from diagnosis.active_model import NO_MODEL_HELP, current_predictor
 from diagnosis.errors import ModelUnavailable
 from diagnosis.models import Scan
 from mlcore.decode.upload import Limits, decode_upload
-from mlcore.errors import ArtifactError, ModelBusy
+from mlcore.errors import ArtifactError, ModelBusy, VersionNotInstalled
 from mlcore.model.inference import Prediction, Predictor
 from mlcore.model.saliency import SaliencyMap
 
@@ -46,6 +46,8 @@ def model_errors() -> Iterator[None]:
     except ModelBusy as exc:
         logger.warning("Model busy: %s", exc)
         raise ModelUnavailable(f"The model is busy ({exc}); try again in a moment.") from exc
+    except VersionNotInstalled as exc:  # its own line is in the log already
+        raise ModelUnavailable(str(exc)) from exc
     except ArtifactError as exc:
         logger.error("Prediction impossible: %s", exc)
         raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
@@ -53,8 +55,8 @@ def model_errors() -> Iterator[None]:
 
 def active_predictor() -> Predictor:
     """The active model, its card read (ModelUnavailable when there is none)."""
-    predictor = current_predictor()
     with model_errors():
+        predictor = current_predictor()
         predictor.card  # noqa: B018 - reading the card is the check
     return predictor
 

@@ -26,7 +26,8 @@ def _check_reviewer(reviewer: AbstractBaseUser, scan: Scan) -> None:
         raise ScanGone("No such scan.")
     if not user_can_review(reviewer):
         raise ReviewNotAllowed(
-            "Only reviewers (staff and members of the Reviewers group) may record a review."
+            "Only reviewers (staff and members of the Reviewers group) may review a scan or "
+            "edit the notes of a scan that is not theirs."
         )
 
 
@@ -49,12 +50,16 @@ def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
     return scan
 
 
-def scan_set_notes(*, scan: Scan, notes: str) -> Scan:
-    """Replace the scan's free-text notes (its only field a user edits directly)."""
+def scan_set_notes(*, scan: Scan, notes: str, editor: AbstractBaseUser) -> Scan:
+    """Replace the scan's free-text notes (its only field a user edits directly): its owner,
+    or a reviewer who sees the scan; each change is logged with who made it."""
+    if editor.pk != scan.owner_id:
+        _check_reviewer(editor, scan)
     # update(), not save(): a concurrent first view may be storing this row's heatmap
     if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
         raise ScanGone("The scan was deleted.")
     scan.notes = notes
+    logger.info("Notes of scan %s changed by user %s", scan.pk, editor.pk)
     return scan
 
 

@@ -1,11 +1,12 @@
-"""Model versions on disk and the pointer that selects the active one.
+"""Model versions on disk.
 
 Site versions (made by ``adapt_to_site`` or ``set_site_threshold``) live in a writable
-folder, one sub-folder per version (``$PNEUMO_VAR_DIR/models/<version>/``), never in the
-code tree. The text file ``ACTIVE`` there names the active version; no file, or
-``shipped``, means the model the site was configured with (``PNEUMO_MODEL_DIR``, by default
-the one shipped in ``mlcore/shipped_model``). Every write is atomic (a temporary name, then
-``os.replace``), so a web worker reading concurrently sees the old state or the new one.
+folder, one sub-folder per version (``$PNEUMO_VAR_DIR/models/<version>/``, or a store that
+several machines share), never in the code tree; ``shipped`` names the model the site was
+configured with (``PNEUMO_MODEL_DIR``, by default the one shipped in
+``mlcore/shipped_model``). A version is written whole under a temporary name, then renamed,
+so a reader sees it complete or not at all. Which version is active is the caller's to
+keep (the web app keeps it in its database, which every machine shares).
 """
 
 from __future__ import annotations
@@ -19,9 +20,8 @@ from pathlib import Path
 
 from mlcore.artifact.card import ModelCard
 from mlcore.artifact.files import read_card
-from mlcore.errors import ArtifactError
+from mlcore.errors import ArtifactError, VersionNotInstalled
 
-ACTIVE_FILENAME = "ACTIVE"
 SHIPPED = "shipped"
 SITE_SUFFIX = "+site."
 _VERSION_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+-]{0,100}")
@@ -37,28 +37,6 @@ class Version:
     active: bool
 
 
-def pointer_path(models_root: Path) -> Path:
-    return Path(models_root) / ACTIVE_FILENAME
-
-
-def pointer_stamp(models_root: Path) -> tuple[int, int, int] | None:
-    """What changes whenever the pointer is rewritten (one ``os.stat``, no read)."""
-    try:
-        stat = os.stat(pointer_path(models_root))
-    except FileNotFoundError:
-        return None
-    return stat.st_mtime_ns, stat.st_ino, stat.st_size
-
-
-def active_name(models_root: Path) -> str:
-    """The active version's name: the pointer's content, or ``shipped`` without one."""
-    try:
-        name = pointer_path(models_root).read_text().strip()
-    except FileNotFoundError:
-        return SHIPPED
-    return name or SHIPPED
-
-
 def model_dir_of(models_root: Path, name: str, shipped_dir: Path) -> Path:
     if name == SHIPPED:
         return Path(shipped_dir)
@@ -67,24 +45,27 @@ def model_dir_of(models_root: Path, name: str, shipped_dir: Path) -> Path:
     return Path(models_root) / name
 
 
-def active_model_dir(models_root: Path, shipped_dir: Path) -> Path:
-    """The folder of the active model (the pointer's version, else ``shipped_dir``)."""
-    return model_dir_of(models_root, active_name(models_root), shipped_dir)
+def installed_model_dir(models_root: Path, name: str, shipped_dir: Path) -> Path:
+    """The folder of version ``name``; VersionNotInstalled when this machine lacks a site
+    version (a missing shipped model is the artifact's own error, when it is loaded)."""
+    folder = model_dir_of(models_root, name, shipped_dir)
+    if name != SHIPPED and not folder.is_dir():
+        raise VersionNotInstalled(
+            f"Model version {name} is the active one, but it is not installed on this machine "
+            f"(no folder {folder}): share the model store (PNEUMO_MODEL_VERSIONS_DIR) with "
+            "the machine that made it, or copy the version there."
+        )
+    return folder
 
 
-def activate(models_root: Path, name: str, shipped_dir: Path) -> ModelCard:
-    """Make ``name`` (a version folder's name, or ``shipped``) the active model."""
+def activatable(models_root: Path, name: str, shipped_dir: Path) -> ModelCard:
+    """The card of ``name`` (a version folder's name, or ``shipped``), if it can be made the
+    active model; ArtifactError saying why not."""
     folder = model_dir_of(models_root, name, shipped_dir)
     try:
-        card = read_card(folder)
+        return read_card(folder)
     except ArtifactError as exc:
         raise ArtifactError(f"Version {name!r} cannot be activated: {exc}") from None
-    root = Path(models_root)
-    root.mkdir(parents=True, exist_ok=True)
-    temporary = root / f".{ACTIVE_FILENAME}.{os.getpid()}.tmp"
-    temporary.write_text(name + "\n")
-    os.replace(temporary, pointer_path(root))
-    return card
 
 
 def next_site_version(models_root: Path, from_version: str) -> str:
@@ -117,9 +98,8 @@ def write_version(models_root: Path, name: str, write: Callable[[Path], None]) -
     return target
 
 
-def list_versions(models_root: Path, shipped_dir: Path) -> list[Version]:
-    """``shipped`` first, then the site versions, oldest first."""
-    active = active_name(models_root)
+def list_versions(models_root: Path, shipped_dir: Path, active: str = SHIPPED) -> list[Version]:
+    """``shipped`` first, then the site versions, oldest first (``active``: which is)."""
     names = [SHIPPED]
     if Path(models_root).is_dir():
         folders = [c for c in Path(models_root).iterdir() if c.is_dir() and c.name[0] != "."]

@@ -30,6 +30,28 @@ KEPT_TAGS = (
 KEPT_TEXT_VRS = {"CS"}
 KEPT_NUMBER_VRS = {"US", "UL", "IS"}
 CODE_STRING = re.compile(r"[A-Z0-9 _]{1,16}")
+# A kept code is one of DICOM's defined terms (PS3.3 C.7.3.1.1.1, C.8.11.5, C.7.6.3.1.2;
+# PS3.16 Annex L for body parts, those of a radiograph's trunk and limbs): a code string can
+# hold anything short, a record number typed into the wrong field included, and that is
+# not stored. Another term is dropped, not refused.
+DEFINED_TERMS = {
+    "Modality": {
+        *("CR", "DX", "RG", "RF", "XA", "MG", "IO", "PX", "OT", "SC", "CT", "MR", "US"),
+        *("NM", "PT", "DOC", "SR", "KO", "PR", "SEG", "ES", "XC", "OP", "OPT", "ECG"),
+    },
+    "BodyPartExamined": {
+        *("CHEST", "THORAX", "LUNG", "HEART", "RIB", "STERNUM", "CLAVICLE", "SCAPULA"),
+        *("ABDOMEN", "PELVIS", "SPINE", "CSPINE", "TSPINE", "LSPINE", "SSPINE", "COCCYX"),
+        *("SKULL", "HEAD", "NECK", "HEADNECK", "CHESTABDOMEN", "ABDOMENPELVIS", "WHOLEBODY"),
+        *("SHOULDER", "ARM", "ELBOW", "FOREARM", "WRIST", "HAND", "FINGER", "EXTREMITY"),
+        *("HIP", "LEG", "KNEE", "ANKLE", "FOOT", "TOE", "BREAST"),
+    },
+    "ViewPosition": {"AP", "PA", "LL", "RL", "RLD", "LLD", "RLO", "LLO"},
+    "PhotometricInterpretation": {
+        *("MONOCHROME1", "MONOCHROME2", "RGB", "PALETTE COLOR", "YBR_FULL"),
+        *("YBR_FULL_422", "YBR_PARTIAL_420", "YBR_ICT", "YBR_RCT"),
+    },
+}
 # 128 bits of the HMAC: collisions between a site's patients are out of reach.
 PATIENT_KEY_HEX_DIGITS = 32
 
@@ -48,7 +70,7 @@ def kept_tags(dataset) -> dict[str, Any]:
                 continue
         elif element.VR in KEPT_TEXT_VRS:
             text = str(element.value).strip()
-            if CODE_STRING.fullmatch(text):
+            if CODE_STRING.fullmatch(text) and text in DEFINED_TERMS.get(name, ()):
                 tags[name] = text
     return tags
 

@@ -277,8 +277,9 @@ def _site_card(
     return card
 
 
-def install(candidate: Candidate, models_root: Path, shipped_dir: Path) -> ModelCard:
-    """Write the candidate as the next site version under ``models_root`` and activate it."""
+def install(candidate: Candidate, models_root: Path) -> ModelCard:
+    """Write the candidate as the next site version under ``models_root`` (activating it is
+    the caller's: it keeps which version is active)."""
     card = copy.deepcopy(candidate.card)
     card.version = versions.next_site_version(models_root, card.adaptation.from_version)
 
@@ -295,5 +296,4 @@ def install(candidate: Candidate, models_root: Path, shipped_dir: Path) -> Model
         write_card(folder, card)
 
     versions.write_version(models_root, card.version, write)
-    versions.activate(models_root, card.version, shipped_dir)
     return read_card(Path(models_root) / card.version)

@@ -76,12 +76,14 @@ def finish(command: BaseCommand, candidate: Candidate, *, write: bool) -> None:
         command.stdout.write("Dry run: nothing written (--install writes and activates it).")
         return
     root, shipped = active_model.models_root(), active_model.shipped_model_dir()
-    card = install(candidate, root, shipped)
+    card = install(candidate, root)
+    active_model.activate(card.version, by=command.__module__.rsplit(".", 1)[-1])
     forced = " (forced past the failed checks)" if candidate.failures else ""
     command.stdout.write(
         command.style.SUCCESS(
             f"Installed and activated {card.version}{forced} in {root / card.version}; "
-            f"web workers switch at their next prediction (rollback: model_versions --activate "
+            f"web workers on every machine switch at their next prediction (rollback: "
+            "model_versions --activate "
             f"{versions.name_of(root, shipped, active)})."
         )
     )

@@ -17,8 +17,8 @@ def held_out(figures: dict) -> str:
 class Command(BaseCommand):
     help = (
         "List the shipped model and the site versions (* marks the active one); --activate "
-        "VERSION (or 'shipped') rolls back or forward: web workers switch at their next "
-        "prediction."
+        "VERSION (or 'shipped') rolls back or forward: web workers on every machine switch "
+        "at their next prediction."
     )
 
     def add_arguments(self, parser):
@@ -31,11 +31,11 @@ class Command(BaseCommand):
         root, shipped = active_model.models_root(), active_model.shipped_model_dir()
         if options["activate"]:
             try:
-                card = versions.activate(root, options["activate"], shipped)
+                card = active_model.activate(options["activate"], by="model_versions --activate")
             except MlcoreError as exc:
                 raise CommandError(str(exc)) from None
             self.stdout.write(self.style.SUCCESS(f"Active: {options['activate']} ({card.version})"))
-        for version in versions.list_versions(root, shipped):
+        for version in versions.list_versions(root, shipped, active_model.active_name()):
             self.stdout.write(self.describe(version))
 
     def describe(self, version) -> str:

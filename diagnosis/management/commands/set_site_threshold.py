@@ -66,7 +66,7 @@ class Command(BaseCommand):
         name = versions.name_of(root, shipped, card.adaptation.from_version)
         if name is None:
             raise CommandError(f"Version {card.adaptation.from_version} is no longer installed.")
-        card = versions.activate(root, name, shipped)
+        card = active_model.activate(name, by="set_site_threshold --reset")
         self.stdout.write(
             f"Model {card.version} active again: threshold {card.threshold:.3f} "
             f"({card.threshold_rule})"

@@ -101,7 +101,10 @@ def test_missing_field_is_400_with_a_message(alice_api, model):
     response = alice_api.post(SCANS, {}, format="multipart")
 
     assert response.status_code == 400
-    assert response.json() == {"image": ["No file was submitted."]}
+    assert response.json() == {
+        "detail": "image: No file was submitted.",
+        "image": ["No file was submitted."],
+    }
 
 
 def test_non_image_is_400_and_leaves_nothing(alice_api, model, settings):

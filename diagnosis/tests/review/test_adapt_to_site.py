@@ -7,6 +7,7 @@ import json
 import pytest
 from django.core.management import CommandError, call_command
 
+from diagnosis.active_model import active_name
 from mlcore.artifact.files import read_card
 from mlcore.site import adaptation
 from mlcore.testing import TINY_VERSION, labelled_xray_folder
@@ -31,10 +32,6 @@ def reviewed(alice, make_scan, monkeypatch, tmp_path):
         return scans
 
     return make
-
-
-def active_pointer(settings) -> str:
-    return (settings.PNEUMO_MODEL_VERSIONS_DIR / "ACTIVE").read_text().strip()
 
 
 def test_too_few_reviews_are_refused_in_one_line(reviewed, settings):
@@ -64,7 +61,7 @@ def test_install_switches_the_running_worker_and_model_versions_rolls_back(
 
     call_command("adapt_to_site", install=True)
 
-    assert active_pointer(settings) == SITE_VERSION
+    assert active_name() == SITE_VERSION
     assert make_scan(alice, seed=7).model_version == SITE_VERSION  # no restart
     card = read_card(settings.PNEUMO_MODEL_VERSIONS_DIR / SITE_VERSION)
     assert card.threshold_rule.startswith("sensitivity >= 95.0% and specificity >= 90.0%")
@@ -99,11 +96,11 @@ def test_a_refused_candidate_exits_1_and_force_installs_it(reviewed, settings, m
     assert card["adaptation"]["checks_failed"] == ["a check said no"]
 
 
-def test_evaluate_model_evaluates_the_active_model(model, settings, tmp_path):
+def test_evaluate_model_evaluates_the_active_model(model, settings, tmp_path, db):
     site = labelled_xray_folder(tmp_path / "site", 20, 20)
     call_command("set_site_threshold", data_dir=site, target_sensitivity=0.9)
     out = tmp_path / "metrics.json"
 
     call_command("evaluate_model", data_dir=site, json=out)
 
-    assert json.loads(out.read_text())["model_version"] == active_pointer(settings) == SITE_VERSION
+    assert json.loads(out.read_text())["model_version"] == active_name() == SITE_VERSION

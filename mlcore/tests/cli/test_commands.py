@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -22,9 +23,9 @@ def test_train_model_without_data_or_credentials_fails_in_one_line(tmp_path, mon
 
 
 @pytest.mark.slow
-def test_train_then_evaluate(tiny_data, tmp_path, monkeypatch, settings):
+def test_train_then_evaluate(tiny_data, tmp_path, monkeypatch, settings, db):
     monkeypatch.setenv("PNEUMO_MODEL_DIR", str(tmp_path / "installed"))
-    settings.PNEUMO_MODEL_DIR = tmp_path / "installed"  # what evaluate_model uses: no pointer
+    settings.PNEUMO_MODEL_DIR = tmp_path / "installed"  # what evaluate_model uses: none activated
     call_command(
         "train_model", data_dir=tiny_data, backbone="cnn", epochs=1, image_size=32,
         batch_size=8, output=tmp_path / "out", install=True,
@@ -43,6 +44,14 @@ def test_evaluate_model_without_an_artifact_fails_in_one_line(tiny_data, tmp_pat
         call_command("evaluate_model", data_dir=tiny_data, model=tmp_path / "empty")
 
 
+def active_name() -> str:
+    """The active version, as `model_versions` marks it (*)."""
+    listing = io.StringIO()
+    call_command("model_versions", stdout=listing)
+    (line,) = [line for line in listing.getvalue().splitlines() if line.startswith("*")]
+    return line[2:].split(":")[0]
+
+
 @pytest.fixture(autouse=True)
 def versions_folder(settings, tmp_path):
     """Site versions go to a throwaway folder, never the checkout's var/models."""
@@ -53,7 +62,7 @@ def versions_folder(settings, tmp_path):
 # set_site_threshold is now the threshold-only case of adapt_to_site (issue 13): it writes a
 # new site version under PNEUMO_MODEL_VERSIONS_DIR and activates it instead of rewriting the
 # card in place (the code tree stays read-only), and --reset activates the version before.
-def test_set_site_threshold_then_reset(artifact, tmp_path, capsys, settings, versions_folder):
+def test_set_site_threshold_then_reset(artifact, tmp_path, capsys, settings, versions_folder, db):
     settings.PNEUMO_MODEL_DIR = artifact
     site = labelled_xray_folder(tmp_path / "site", 20, 25)
     training = read_card(artifact)
@@ -68,10 +77,10 @@ def test_set_site_threshold_then_reset(artifact, tmp_path, capsys, settings, ver
     assert card.adaptation.kind == "threshold" and "sensitivity >= 90.0%" in card.threshold_rule
     assert card.band.low <= card.threshold <= card.band.high  # its own band, by the same rule
     assert "site images" in card.band.rule and card.band != training.band
-    assert (versions_folder / "ACTIVE").read_text().strip() == name
+    assert active_name() == name
 
     call_command("set_site_threshold", reset=True)
-    assert (versions_folder / "ACTIVE").read_text().strip() == "shipped"
+    assert active_name() == "shipped"
 
 
 def test_set_site_threshold_needs_a_folder_and_enough_images(artifact, tmp_path):

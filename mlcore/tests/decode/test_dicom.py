@@ -1,4 +1,7 @@
+import io
+
 import numpy as np
+import pydicom
 import pytest
 from pydicom.uid import JPEGLosslessSV1, JPEGLSLossless, RLELossless
 
@@ -93,7 +96,37 @@ def test_only_technical_tags_are_kept():
     assert not any(value in str(decoded.tags) for value in PHI.values())
 
 
+@pytest.mark.parametrize(
+    ("tag", "value"),
+    [("BodyPartExamined", "ZZMRN778899"), ("ViewPosition", "SMITH"), ("Modality", "ZZ")],
+)
+def test_a_code_that_is_no_defined_term_is_not_kept(tag, value):
+    source = pydicom.dcmread(io.BytesIO(dicom_bytes()))
+    setattr(source, tag, value)
+    buffer = io.BytesIO()
+    source.save_as(buffer, enforce_file_format=True)
+
+    decoded = decode_upload(buffer.getvalue())
+
+    assert tag not in decoded.tags and value not in str(decoded.tags)
+    assert decoded.tags["Rows"] == 96  # the rest is kept
+
+
 def test_dicom_without_pixels_or_truncated_is_refused():
     data = dicom_bytes()
     with pytest.raises(ImageError, match="DICOM"):
         decode_upload(data[:300])
+
+
+def test_a_refusal_quotes_no_header_value(caplog):
+    source = pydicom.dcmread(io.BytesIO(dicom_bytes()))
+    source.add_new("NumberOfFrames", "IS", "0")
+    source["NumberOfFrames"]._value = "MRN778899"  # what a wrong field may hold
+    buffer = io.BytesIO()
+    source.save_as(buffer, enforce_file_format=True)
+
+    with pytest.raises(ImageError) as refused:
+        decode_upload(buffer.getvalue())
+
+    assert "MRN778899" not in str(refused.value)
+    assert "MRN778899" not in caplog.text

@@ -40,10 +40,10 @@ def test_a_good_candidate_is_installed_as_the_next_site_version(artifact, site, 
     candidate = adaptation.adapt(artifact, site, None, adaptation.Options(), progress=lines.append)
     assert candidate.failures == [] and any("outer fold 5/5" in line for line in lines)
 
-    card = adaptation.install(candidate, root, artifact)
+    card = adaptation.install(candidate, root)
 
     assert card.version == f"{TINY_VERSION}+site.1"
-    assert versions.active_model_dir(root, artifact) == root / card.version
+    assert versions.installed_model_dir(root, card.version, artifact) == root / card.version
     record = card.adaptation
     assert (record.from_version, record.kind, record.forced) == (TINY_VERSION, "head", False)
     assert record.site_images == {"normal": 24, "pneumonia": 30}
@@ -57,7 +57,7 @@ def test_a_good_candidate_is_installed_as_the_next_site_version(artifact, site, 
     assert [p.model_version for p in predictions] == [card.version] * 8
     assert all(p.recognised for p in predictions)
     assert [p.predicted_class == "pneumonia" for p in predictions] == list(labels == 1)
-    assert adaptation.install(candidate, root, artifact).version == f"{TINY_VERSION}+site.2"
+    assert adaptation.install(candidate, root).version == f"{TINY_VERSION}+site.2"
 
 
 def test_training_images_are_mixed_in_with_a_weight_chosen_by_cross_validation(
@@ -84,13 +84,13 @@ def test_a_worse_candidate_is_refused_unless_forced(artifact, site, tmp_path):
     )
 
     forced = adaptation.adapt(artifact, random_labels(site), None, adaptation.Options(force=True))
-    card = adaptation.install(forced, tmp_path / "models", artifact)
+    card = adaptation.install(forced, tmp_path / "models")
     assert card.adaptation.forced and card.adaptation.checks_failed == tuple(forced.failures)
 
 
 def test_the_threshold_only_case_keeps_the_network(artifact, site, tmp_path):
     options = adaptation.Options(threshold_only=True, target_sensitivity=0.9)
-    card = adaptation.install(adaptation.adapt(artifact, site, None, options), tmp_path, artifact)
+    card = adaptation.install(adaptation.adapt(artifact, site, None, options), tmp_path)
 
     assert card.adaptation.kind == "threshold"
     assert card.calibration == read_card(artifact).calibration
