@@ -62,6 +62,48 @@ def user_can_review(user: AbstractBaseUser) -> bool:
     return user.is_active and (user.is_staff or user.has_perm(REVIEW_PERMISSION))
 
 
+NO_REVIEWER = "(no reviewer recorded)"
+
+
+@dataclass(frozen=True)
+class SiteReview:
+    """A reviewed scan as adapt_to_site learns from it."""
+
+    image: str  # the stored display copy's name
+    label: int  # 1: pneumonia
+    group: str  # the patient key, or the scan alone
+    reviewer: str  # the user name
+    agrees: bool  # the review's finding is the model's verdict
+
+
+def site_reviews() -> list[SiteReview]:
+    """Every reviewed scan the model judged, oldest first, each content once (the latest
+    review of an image uploaded twice, by whoever). Scans the gate did not recognise are
+    left out (the model gave them no verdict); scans without a patient key count as their
+    own patient."""
+    reviewed = (
+        Scan.objects.filter(status=Scan.Status.PREDICTED)
+        .exclude(review_finding="")
+        .select_related("reviewed_by")
+        .order_by("-reviewed_at", "-id")
+    )
+    latest: dict[str, SiteReview] = {}
+    order: dict[str, int] = {}
+    for scan in reviewed.iterator():
+        content = scan.content_sha256 or f"scan-{scan.pk}"
+        if content in latest:
+            continue
+        latest[content] = SiteReview(
+            image=scan.image.name,
+            label=int(scan.review_finding == Scan.PredictedClass.PNEUMONIA),
+            group=scan.patient_key or f"scan-{scan.pk}",
+            reviewer=scan.reviewed_by.get_username() if scan.reviewed_by else NO_REVIEWER,
+            agrees=scan.review_finding == scan.predicted_class,
+        )
+        order[content] = scan.pk
+    return [latest[content] for content in sorted(latest, key=order.__getitem__)]
+
+
 def scans_deletable_by(user: AbstractBaseUser) -> QuerySet[Scan]:
     """Only the owner deletes a scan (staff use the admin for anything more)."""
     return Scan.objects.filter(owner=user)

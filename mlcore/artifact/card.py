@@ -139,6 +139,10 @@ class Adaptation:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
     forced: bool = False
     created_at: str = ""
+    # Whose reviews it learned from (user name: reviews), and whose were left out as out of
+    # line with the rest (mlcore.site.reviewers); empty for a labelled folder.
+    reviewers: dict[str, int] = field(default_factory=dict)
+    left_out: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass

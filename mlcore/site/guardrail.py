@@ -39,8 +39,14 @@ def figures(
 INSTALL_RULE = (
     "installed only if the held-out reviews do not show the candidate worse: the 95% paired "
     "bootstrap interval of its ROC AUC minus the active model's (same reviews) reaches 0, and "
-    "the 95% Wilson interval of its sensitivity at its threshold reaches the target"
+    "the 95% Wilson interval of its sensitivity at its threshold reaches the target; and only "
+    "if the active model's ROC AUC on the reviews is at least 0.5 (below, the reviews, not the "
+    "model, are suspect)"
 )
+# The active model ranks the site's reviews worse than a coin: no change of hospital does
+# that to a model that works elsewhere, wrong labels do (a reviewer giving the opposite
+# finding, a mixed-up import).
+SUSPECT_ACTIVE_AUC = 0.5
 
 
 def guardrail_failures(before: dict, after: dict, target: float) -> list[str]:
@@ -52,6 +58,12 @@ def guardrail_failures(before: dict, after: dict, target: float) -> list[str]:
             f"held-out ROC AUC {after['roc_auc']:.3f} is below the active model's "
             f"{before['roc_auc']:.3f} on the same reviews (difference {difference:.3f}, 95% "
             f"interval {low:.3f} to {high:.3f})"
+        )
+    if before["roc_auc"] < SUSPECT_ACTIVE_AUC:
+        failures.append(
+            f"the active model's held-out ROC AUC on these reviews is {before['roc_auc']:.3f}, "
+            "worse than chance: the reviews contradict it beyond any change of site; check who "
+            "reviewed what (the reviewers' table) before adapting"
         )
     low, high = after["intervals"]["sensitivity"]
     if high < target:

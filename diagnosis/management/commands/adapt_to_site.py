@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 
 from diagnosis import active_model
@@ -14,21 +15,14 @@ from diagnosis.management.commands._site import (
     min_specificity,
     report,
 )
-from diagnosis.models import Scan
+from diagnosis.selectors import SiteReview, site_reviews
 
 
-def reviewed_uploads():
-    """(stored JPEG bytes, label, patient group) of every reviewed scan the model judged.
-
-    Scans the gate did not recognise are left out: the model gives them no verdict. Scans
-    without a patient key count as their own patient.
-    """
-    reviewed = Scan.objects.filter(status=Scan.Status.PREDICTED).exclude(review_finding="")
-    for scan in reviewed.order_by("id").iterator():
-        with scan.image.open("rb") as handle:
-            data = handle.read()
-        label = int(scan.review_finding == Scan.PredictedClass.PNEUMONIA)
-        yield data, label, scan.patient_key or f"scan-{scan.pk}"
+def stored_images(reviews: list[SiteReview]):
+    """(stored JPEG bytes, label, patient group) of each review, as mlcore reads them."""
+    for review in reviews:
+        with default_storage.open(review.image, "rb") as handle:
+            yield handle.read(), review.label, review.group
 
 
 class Command(BaseCommand):
@@ -45,6 +39,14 @@ class Command(BaseCommand):
         parser.add_argument("--sensitivity-margin", type=float, default=0.0)
         parser.add_argument("--install", action="store_true", help="write and activate it")
         parser.add_argument("--max-minutes", type=float, help="time budget")
+        parser.add_argument(
+            "--trust-reviewer",
+            action="append",
+            default=[],
+            metavar="NAME",
+            help="keep this reviewer's reviews though they are out of line with the rest "
+            "(a person who knows them confirms); repeatable",
+        )
 
     def handle(self, *args, **options):
         from mlcore.artifact.files import read_card
@@ -64,17 +66,53 @@ class Command(BaseCommand):
             model_dir = active_model.active_model_dir()
             card = read_card(model_dir)
             clock.step("reading the site's labelled images")
+            contributors = None
             if options["data_dir"]:
                 site = labelled.images_from_folder(options["data_dir"], card)
             else:
-                site = labelled.images_from_uploads(reviewed_uploads(), card)
+                reviews, contributors = self.trusted_reviews(options["trust_reviewer"])
+                site = labelled.images_from_uploads(stored_images(reviews), card)
             adaptation.check_counts(site, settings.min_per_class)
             training = self.training_images(options["train_dir"], card, clock)
             candidate = adaptation.adapt(model_dir, site, training, settings, clock=clock)
+            if contributors is not None:
+                candidate.card.adaptation.reviewers, candidate.card.adaptation.left_out = (
+                    contributors
+                )
             report(self, candidate)
             finish(self, candidate, write=options["install"])
         except MlcoreError as exc:
             raise CommandError(str(exc)) from None
+
+    def trusted_reviews(self, trusted: list[str]) -> tuple[list[SiteReview], tuple[dict, dict]]:
+        """The reviews to learn from: those of a reviewer far out of line with the rest
+        (mlcore.site.reviewers) left out unless trusted; the table says who is which, and
+        the counts (kept, left out) go into the card."""
+        from mlcore.site.reviewers import reviewer_records
+
+        reviews = site_reviews()
+        records = reviewer_records(
+            [review.reviewer for review in reviews], [review.agrees for review in reviews]
+        )
+        left_out = {r.name for r in records if r.flagged and r.name not in trusted}
+        self.stdout.write("Reviewer                     reviews  agree with the model  others")
+        for record in records:
+            others = "-" if record.others is None else f"{record.others:.2f}"
+            mark = ""
+            if record.flagged:
+                mark = (
+                    "  trusted (--trust-reviewer)"
+                    if record.name not in left_out
+                    else ("  LEFT OUT: far out of line with the rest (--trust-reviewer to keep)")
+                )
+            self.stdout.write(
+                f"{record.name[:28]:<29}{record.reviews:>7}  {record.agreement:>20.2f}  "
+                f"{others:>6}{mark}"
+            )
+        counts = {r.name: r.reviews for r in records}
+        kept = {name: n for name, n in counts.items() if name not in left_out}
+        dropped = {name: n for name, n in counts.items() if name in left_out}
+        return [r for r in reviews if r.reviewer not in left_out], (kept, dropped)
 
     def training_images(self, train_dir: Path | None, card, clock):
         from mlcore.data.dataset import default_data_dir, detect_layout, has_class_dirs

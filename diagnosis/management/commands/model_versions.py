@@ -50,11 +50,15 @@ class Command(BaseCommand):
                 f"{card.threshold:.3f}"
             )
         counts = adaptation.site_images
-        forced = ", FORCED" if adaptation.forced else ""
+        notes = ", FORCED" if adaptation.forced else ""
+        if adaptation.reviewers or adaptation.left_out:
+            notes += f"; reviews by {', '.join(sorted(adaptation.reviewers)) or 'nobody'}"
+            if adaptation.left_out:
+                notes += f" (left out: {', '.join(sorted(adaptation.left_out))})"
         return (
             f"{mark} {version.name}: {adaptation.kind} adapted from {adaptation.from_version}, "
             f"created {adaptation.created_at}, {counts.get('normal', 0)} normal + "
             f"{counts.get('pneumonia', 0)} pneumonia site images, threshold "
             f"{card.threshold:.3f}; held out: before {held_out(adaptation.before)}, after "
-            f"{held_out(adaptation.after)}{forced}"
+            f"{held_out(adaptation.after)}{notes}"
         )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from diagnosis.active_model import active_name
+from diagnosis.models import Scan
+from diagnosis.selectors import site_reviews
 from mlcore.artifact.files import read_card
 from mlcore.site import adaptation
 from mlcore.testing import TINY_VERSION, labelled_xray_folder
@@ -104,3 +109,41 @@ def test_evaluate_model_evaluates_the_active_model(model, settings, tmp_path, db
     call_command("evaluate_model", data_dir=site, json=out)
 
     assert json.loads(out.read_text())["model_version"] == active_name() == SITE_VERSION
+
+
+@pytest.mark.slow
+def test_one_reviewer_giving_the_opposite_finding_is_left_out(
+    alice, make_scan, monkeypatch, tmp_path, settings, capsys
+):
+    monkeypatch.setenv("PNEUMO_DATA_DIR", str(tmp_path / "no-data"))
+    users = get_user_model().objects
+    honest = [users.create_user(name, password="pw-1", is_staff=True) for name in ("li", "wu")]
+    poisoner = users.create_user("x", password="pw-1", is_staff=True)
+    for index in range(66):
+        opaque = index % 2 == 1
+        scan = make_scan(alice, opaque=opaque, seed=300 + index)
+        reviewer = (*honest, poisoner)[index % 3]
+        truth = "pneumonia" if opaque else "normal"
+        finding = truth if reviewer != poisoner else {"pneumonia": "normal"}.get(truth, "pneumonia")
+        Scan.objects.filter(pk=scan.pk).update(
+            review_finding=finding, reviewed_by=reviewer, reviewed_at=timezone.now()
+        )
+
+    call_command("adapt_to_site", install=True, min_per_class=10)
+
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("x ")]
+    assert "LEFT OUT" in line
+    card = read_card(settings.PNEUMO_MODEL_VERSIONS_DIR / SITE_VERSION).adaptation
+    assert card.left_out == {"x": 22} and card.reviewers == {"li": 22, "wu": 22}
+    assert sum(card.site_images.values()) == 44
+
+
+def test_an_image_uploaded_twice_is_one_review_the_latest(alice, make_row):
+    first = make_row(alice, content_sha256="a" * 64, review_finding="normal")
+    again = make_row(alice, content_sha256="a" * 64, review_finding="pneumonia")
+    Scan.objects.filter(pk=first.pk).update(reviewed_at=timezone.now() - timedelta(days=1))
+    Scan.objects.filter(pk=again.pk).update(reviewed_at=timezone.now())
+
+    (review,) = site_reviews()
+
+    assert review.label == 1 and review.agrees  # the model said pneumonia too (make_row)

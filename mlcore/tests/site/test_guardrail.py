@@ -31,3 +31,18 @@ def test_each_failed_check_is_one_line():
     assert len(failures) == 2 and all("\n" not in failure for failure in failures)
     assert "ROC AUC" in failures[0] and "sensitivity" in failures[1]
     assert guardrail_failures(before, figures(labels, active >= 0.5, active, active), 0.95) == []
+
+
+def test_reviews_the_active_model_ranks_worse_than_chance_refuse_any_candidate():
+    # One account reviewed everything with the opposite finding: the candidate fits those
+    # labels (perfectly here), the active model contradicts them.
+    labels = np.r_[np.zeros(30), np.ones(30)]
+    active = np.r_[np.linspace(0.5, 1, 30), np.linspace(0, 0.5, 30)]  # the truth: inverted
+    candidate = 1 - active
+    before = figures(labels, active >= 0.5, active)
+    after = figures(labels, candidate >= 0.5, candidate, active)
+
+    failures = guardrail_failures(before, after, 0.95)
+
+    assert failures == [failures[0]] and "worse than chance" in failures[0]
+    assert f"{before['roc_auc']:.3f}" in failures[0]
