@@ -39,11 +39,16 @@ class NotConfigured(ApplicationError):
     """A setting the feature needs is missing or wrong; the message says which."""
 
 
+class CostLimited(ApplicationError):
+    """The user asked the model for more work than their rate allows; says when to retry."""
+
+
 HTTP_STATUS: dict[type[ApplicationError], int] = {
     UploadRejected: 400,
     ReviewRejected: 400,
     ReviewNotAllowed: 403,
     ScanGone: 404,
+    CostLimited: 429,
     ModelUnavailable: 503,
     NotConfigured: 503,
 }

@@ -6,6 +6,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
@@ -29,7 +30,7 @@ from diagnosis.active_model import (
     saliency_note,
 )
 from diagnosis.deliveries import scan_deliveries
-from diagnosis.errors import ModelUnavailable, UploadRejected, http_status
+from diagnosis.errors import CostLimited, ModelUnavailable, UploadRejected, http_status
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.filters import HistoryFilterForm
 from diagnosis.forms import ScanUploadForm
@@ -47,6 +48,7 @@ from diagnosis.selectors import (
 from diagnosis.services import (
     BatchResult,
     UploadLimits,
+    cost_charge,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -79,12 +81,13 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _upload_page(request, form, status=400)
     try:
+        cost_charge(request.user, "uploads", len(form.cleaned_data["image"]))
         result = scan_create_many(
             owner=request.user,
             uploaded_files=form.cleaned_data["image"],
             reanalyse=form.cleaned_data["reanalyse"],
         )
-    except (UploadRejected, ModelUnavailable) as exc:
+    except (UploadRejected, ModelUnavailable, CostLimited) as exc:
         form.add_error("image" if isinstance(exc, UploadRejected) else None, str(exc))
         return _upload_page(request, form, status=http_status(exc))
     if not result.scans and not result.duplicates:
@@ -167,12 +170,12 @@ def _result_context(scan: Scan) -> dict:
     }
 
 
-def _with_saliency(scan: Scan) -> Scan:
-    """The scan with its saliency map made (under a second); without a model the page
-    still shows, and the map's own URL answers 503 saying why."""
+def _with_saliency(scan: Scan, user: AbstractBaseUser) -> Scan:
+    """The scan with its saliency map made (under a second); without a model, or past the
+    user's rate, the page still shows, and the map's own URL answers 503 or 429 saying why."""
     try:
-        return scan_heatmap(scan=scan)  # ScanGone: diagnosis.errors' middleware, a 404
-    except ModelUnavailable:
+        return scan_heatmap(scan=scan, charged_to=user)  # ScanGone: the middleware's 404
+    except (ModelUnavailable, CostLimited):
         return scan
 
 
@@ -182,7 +185,7 @@ def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     # Without JavaScript the toggle is two links: ?view=heatmap makes and shows the map.
     show_heatmap = request.GET.get("view") == "heatmap" and scan.is_recognised
     if show_heatmap:
-        scan = _with_saliency(scan)
+        scan = _with_saliency(scan, request.user)
     can_review = user_can_review(request.user)
     context = {
         **_result_context(scan),
@@ -206,7 +209,7 @@ def scan_report(request: HttpRequest, pk: int) -> HttpResponse:
     """One scan on one printable page: image and heatmap, verdict, review, disclaimer."""
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
     if scan.is_recognised:
-        scan = _with_saliency(scan)
+        scan = _with_saliency(scan, request.user)
     context = {**_result_context(scan), "printed_at": timezone.now()}
     return render(request, "diagnosis/report.html", context)
 
@@ -257,9 +260,8 @@ def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     if kind in MAP_KINDS:
         if not scan.is_recognised:
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
-        scan = scan_heatmap(
-            scan=scan
-        )  # its errors: diagnosis.middleware.ApplicationErrorMiddleware
+        # its errors: diagnosis.middleware.ApplicationErrorMiddleware
+        scan = scan_heatmap(scan=scan, charged_to=request.user)
     return stored_file_response(scan, kind)
 
 

@@ -293,7 +293,10 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env_str("PNEUMO_THROTTLE_ANON", "30/minute"),
         "user": env_str("PNEUMO_THROTTLE_USER", "600/minute"),
+        # images analysed per user, by the pages and the API together (a batch counts
+        # each file), and heatmaps made per user (a kept one is free)
         "uploads": env_str("PNEUMO_THROTTLE_UPLOADS", "120/minute"),
+        "maps": env_str("PNEUMO_THROTTLE_MAPS", "60/minute"),
         # token requests, per client address and, separately, per submitted user name
         "token": env_str("PNEUMO_THROTTLE_TOKEN", "10/minute"),
     },

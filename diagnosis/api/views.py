@@ -39,6 +39,7 @@ from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
 from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to, site_performance
 from diagnosis.services import (
+    cost_charge,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -111,6 +112,7 @@ class ScanViewSet(
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        cost_charge(request.user, "uploads")
         scan, duplicate = scan_upload(
             owner=request.user,
             uploaded_file=upload.validated_data["image"],
@@ -126,6 +128,7 @@ class ScanViewSet(
     def batch(self, request: Request) -> Response:
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        cost_charge(request.user, "uploads", len(upload.validated_data["images"]))
         result = scan_create_many(
             owner=request.user,
             uploaded_files=upload.validated_data["images"],
@@ -191,7 +194,7 @@ class ScanViewSet(
         scan = self.get_object()  # 404 for a scan the caller cannot see
         if not scan.is_recognised:
             raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
-        return stored_file_response(scan_heatmap(scan=scan), kind)
+        return stored_file_response(scan_heatmap(scan=scan, charged_to=self.request.user), kind)
 
     @schema.SCAN_HEATMAP
     @action(detail=True, methods=["get"])
@@ -254,6 +257,7 @@ class LegacyPredictView(APIView):
     def post(self, request: Request) -> Response:
         upload = LegacyPredictUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        cost_charge(request.user, "uploads")
         scan, duplicate = scan_upload(
             owner=request.user,
             uploaded_file=upload.validated_data["image_file"],

@@ -9,6 +9,7 @@ from diagnosis import views
 from diagnosis.api import views as api_views
 from diagnosis.errors import (
     ApplicationError,
+    CostLimited,
     ModelUnavailable,
     ReviewNotAllowed,
     ReviewRejected,
@@ -26,6 +27,7 @@ from diagnosis.errors import (
         (ReviewNotAllowed("x"), 403),
         (ScanGone("x"), 404),
         (ModelUnavailable("x"), 503),
+        (CostLimited("x"), 429),
     ],
 )
 def test_each_kind_has_its_status(error, status):
@@ -42,7 +44,7 @@ def test_a_heatmap_error_is_the_same_status_on_the_page_and_in_the_api(
 ):
     scan = make_scan(alice)
 
-    def fail(*, scan):
+    def fail(*, scan, charged_to=None):
         raise error
 
     monkeypatch.setattr(views, "scan_heatmap", fail)

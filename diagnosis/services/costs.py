@@ -1,0 +1,47 @@
+"""What one user may make the model do: a rate per kind of work, counted by its cost (each
+image analysed, each heatmap made), the same for the pages and the API, and for every
+worker and machine (the shared "throttle" cache). The rates are PNEUMO_THROTTLE_UPLOADS
+and PNEUMO_THROTTLE_MAPS; what one user's load does to another's: python -m bench.load.
+
+Like the API's throttles, the count is read, then written: under concurrent requests a few
+may slip through, never a multiple of the rate.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.cache import caches
+
+from diagnosis.errors import CostLimited
+
+WHAT = {"uploads": "images analysed", "maps": "heatmaps made"}
+PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """DRF's rate syntax ("120/minute"): (how many, per how many seconds)."""
+    count, period = rate.split("/")
+    return int(count), PERIOD_SECONDS[period.strip()[0]]
+
+
+def cost_charge(user: AbstractBaseUser, kind: str, units: int = 1) -> None:
+    """Count ``units`` of ``kind`` ("uploads": one per image; "maps": one per heatmap
+    made) for ``user``; CostLimited, counting nothing, when they would pass the rate."""
+    rate = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"][kind]
+    if units <= 0 or rate is None:
+        return
+    allowed, seconds = parse_rate(rate)
+    cache, key, now = caches["throttle"], f"cost_{kind}_{user.pk}", time.time()
+    history = [at for at in cache.get(key, []) if at > now - seconds]
+    limit = f"at most {allowed} {WHAT[kind]} per {seconds} s for each user"
+    if units > allowed:
+        raise CostLimited(f"{units} at once is more than the limit ({limit}): send fewer.")
+    over = len(history) + units - allowed
+    if over > 0:  # the over-th oldest must leave the window first
+        wait = max(1, math.ceil(history[over - 1] + seconds - now))
+        raise CostLimited(f"Too much work asked of the model ({limit}); try again in {wait} s.")
+    cache.set(key, sorted(history + [now] * units), seconds)
