@@ -43,12 +43,17 @@ class CostLimited(ApplicationError):
     """The user asked the model for more work than their rate allows; says when to retry."""
 
 
+class QuotaExceeded(ApplicationError):
+    """The user's stored scans fill their storage quota; says how to make room."""
+
+
 HTTP_STATUS: dict[type[ApplicationError], int] = {
     UploadRejected: 400,
     ReviewRejected: 400,
     ReviewNotAllowed: 403,
     ScanGone: 404,
     CostLimited: 429,
+    QuotaExceeded: 413,
     ModelUnavailable: 503,
     NotConfigured: 503,
 }

@@ -108,6 +108,8 @@ class Scan(models.Model):
     )
     # SHA-256 of the uploaded bytes: finds re-uploads (import_reviews is idempotent by it).
     content_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # What its stored files take (copies, thumbnail, maps): its owner's quota counts these.
+    stored_bytes = models.PositiveBigIntegerField(default=0)
     # Keyed hash (HMAC-SHA-256 with PNEUMO_PATIENT_KEY_SECRET) of a DICOM's PatientID, so
     # that a patient's scans can be grouped and reviews split by patient; never the
     # identifier itself, and blank when the secret is unset or the upload is no DICOM.

@@ -30,7 +30,13 @@ from diagnosis.active_model import (
     saliency_note,
 )
 from diagnosis.deliveries import scan_deliveries
-from diagnosis.errors import CostLimited, ModelUnavailable, UploadRejected, http_status
+from diagnosis.errors import (
+    CostLimited,
+    ModelUnavailable,
+    QuotaExceeded,
+    UploadRejected,
+    http_status,
+)
 from diagnosis.exports import csv_lines, export_rows
 from diagnosis.filters import HistoryFilterForm
 from diagnosis.forms import ScanUploadForm
@@ -49,6 +55,7 @@ from diagnosis.services import (
     BatchResult,
     UploadLimits,
     cost_charge,
+    quota_check,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -81,13 +88,14 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _upload_page(request, form, status=400)
     try:
+        quota_check(request.user)
         cost_charge(request.user, "uploads", len(form.cleaned_data["image"]))
         result = scan_create_many(
             owner=request.user,
             uploaded_files=form.cleaned_data["image"],
             reanalyse=form.cleaned_data["reanalyse"],
         )
-    except (UploadRejected, ModelUnavailable, CostLimited) as exc:
+    except (UploadRejected, ModelUnavailable, CostLimited, QuotaExceeded) as exc:
         form.add_error("image" if isinstance(exc, UploadRejected) else None, str(exc))
         return _upload_page(request, form, status=http_status(exc))
     if not result.scans and not result.duplicates:

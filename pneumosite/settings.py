@@ -380,6 +380,10 @@ PNEUMO_INTEGRATION_RETENTION_DAYS = env_int("PNEUMO_INTEGRATION_RETENTION_DAYS",
 PNEUMO_DELIVERY_ATTEMPTS = env_int("PNEUMO_DELIVERY_ATTEMPTS", 8)
 PNEUMO_DELIVERY_BACKOFF_SECONDS = env_int("PNEUMO_DELIVERY_BACKOFF_SECONDS", 10)
 PNEUMO_DELIVERY_THREADS = env_int("PNEUMO_DELIVERY_THREADS", 4)
+# Megabytes of stored files (copies, thumbnails, heatmaps) each user may keep before the
+# pages and the API refuse their uploads (413); 0: no quota. The PACS's service user is not
+# held to it (a PACS cannot be told to delete).
+PNEUMO_USER_QUOTA_MB = env_int("PNEUMO_USER_QUOTA_MB", 2000)
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",

@@ -29,8 +29,8 @@ def errors(*codes: int) -> dict:
 # An operation on one scan: 400 for an id past the largest a row can have, 404 for a scan
 # that does not exist or that the caller cannot see.
 ONE_SCAN = (400, 404)
-# What an upload can meet besides its own errors: a body past the request limits (413),
-# no model installed (503).
+# What an upload can meet besides its own errors: a body past the request limits or the
+# caller's storage quota (413), no model installed (503).
 UPLOAD = (400, 413, 503)
 IMAGE_RESPONSES = {(200, "image/jpeg"): OpenApiTypes.BINARY, **errors(*ONE_SCAN)}
 OVERLAY_RESPONSES = {(200, "image/png"): OpenApiTypes.BINARY, **errors(*ONE_SCAN, 503)}

@@ -40,6 +40,7 @@ from diagnosis.responses import stored_file_response
 from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to, site_performance
 from diagnosis.services import (
     cost_charge,
+    quota_check,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -112,6 +113,7 @@ class ScanViewSet(
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        quota_check(request.user)
         cost_charge(request.user, "uploads")
         scan, duplicate = scan_upload(
             owner=request.user,
@@ -128,6 +130,7 @@ class ScanViewSet(
     def batch(self, request: Request) -> Response:
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        quota_check(request.user)
         cost_charge(request.user, "uploads", len(upload.validated_data["images"]))
         result = scan_create_many(
             owner=request.user,
@@ -257,6 +260,7 @@ class LegacyPredictView(APIView):
     def post(self, request: Request) -> Response:
         upload = LegacyPredictUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
+        quota_check(request.user)
         cost_charge(request.user, "uploads")
         scan, duplicate = scan_upload(
             owner=request.user,

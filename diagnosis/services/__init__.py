@@ -10,7 +10,7 @@ import from ``diagnosis.services``:
 - ``_scoring``: how every service runs the active model (private).
 """
 
-from diagnosis.services.costs import cost_charge
+from diagnosis.services.costs import cost_charge, quota_check
 from diagnosis.services.heatmaps import scan_heatmap
 from diagnosis.services.review_import import ImportResult, scans_import_reviewed
 from diagnosis.services.reviews import (
@@ -51,6 +51,7 @@ __all__ = [
     "UploadLimits",
     "cost_charge",
     "display_filename",
+    "quota_check",
     "scan_create_many",
     "scan_delete",
     "scan_files_delete_on_commit",

@@ -15,8 +15,10 @@ import time
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import caches
+from django.db.models import Sum
 
-from diagnosis.errors import CostLimited
+from diagnosis.errors import CostLimited, QuotaExceeded
+from diagnosis.models import Scan
 
 WHAT = {"uploads": "images analysed", "maps": "heatmaps made"}
 PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -45,3 +47,16 @@ def cost_charge(user: AbstractBaseUser, kind: str, units: int = 1) -> None:
         wait = max(1, math.ceil(history[over - 1] + seconds - now))
         raise CostLimited(f"Too much work asked of the model ({limit}); try again in {wait} s.")
     cache.set(key, sorted(history + [now] * units), seconds)
+
+
+def quota_check(user: AbstractBaseUser) -> None:
+    """QuotaExceeded when ``user``'s stored scans already fill PNEUMO_USER_QUOTA_MB."""
+    quota = settings.PNEUMO_USER_QUOTA_MB
+    if quota <= 0:
+        return
+    used = Scan.objects.filter(owner=user).aggregate(used=Sum("stored_bytes"))["used"] or 0
+    if used >= quota * 1e6:
+        raise QuotaExceeded(
+            f"Your stored scans take {used / 1e6:,.1f} MB, the quota is {quota:,} MB: delete "
+            "scans you no longer need (History, or DELETE /api/scans/<id>/) to upload more."
+        )

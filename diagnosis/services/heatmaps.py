@@ -9,12 +9,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import F
 
 from diagnosis.errors import ModelUnavailable, ScanGone
 from diagnosis.models import Scan
 from diagnosis.services._scoring import active_predictor, saliency, stored_picture
 from diagnosis.services.costs import cost_charge
-from diagnosis.services.storage import delete_stored, save_pictures
+from diagnosis.services.storage import delete_stored, save_pictures, stored_size
 from mlcore.model.saliency import grayscale_map, overlay_image
 
 # How long one request may hold a scan's "making its map" mark: past a map's longest
@@ -72,8 +73,11 @@ def _make_saliency(scan: Scan) -> Scan:
 def _keep_saliency(scan: Scan, fields: dict) -> Scan:
     """Store the new files' names on the row, unless a concurrent first view stored its
     own meanwhile or the scan is gone: then delete ours (no file is left behind)."""
+    added = stored_size(fields[kind] for kind in ("heatmap", "saliency"))
     try:
-        won = Scan.objects.filter(pk=scan.pk, saliency="").update(**fields)
+        won = Scan.objects.filter(pk=scan.pk, saliency="").update(
+            **fields, stored_bytes=F("stored_bytes") + added
+        )
     except BaseException:
         delete_stored(fields[kind] for kind in ("heatmap", "saliency"))
         raise
@@ -87,6 +91,7 @@ def _keep_saliency(scan: Scan, fields: dict) -> Scan:
     replaced = scan.heatmap.name
     for name, value in fields.items():
         setattr(scan, name, value)
+    scan.stored_bytes += added
     if replaced:  # the Grad-CAM overlay kept before the raw map existed
         transaction.on_commit(lambda: default_storage.delete(replaced))
     return scan

@@ -31,6 +31,11 @@ def save_pictures(stem: str, pictures: dict[str, Image.Image], fmt: str) -> dict
     return names
 
 
+def stored_size(names: Iterable[str]) -> int:
+    """Bytes the stored files ``names`` take (what a user's quota counts)."""
+    return sum(default_storage.size(name) for name in names)
+
+
 def delete_stored(names: Iterable[str]) -> None:
     for name in names:
         default_storage.delete(name)

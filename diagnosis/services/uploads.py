@@ -21,7 +21,7 @@ from PIL import Image
 from diagnosis.errors import UploadRejected
 from diagnosis.models import Scan
 from diagnosis.services._scoring import active_predictor, predict, upload_limits, verdict_fields
-from diagnosis.services.storage import delete_stored, save_pictures
+from diagnosis.services.storage import delete_stored, save_pictures, stored_size
 from mlcore.decode.pictures import reduced_copy
 from mlcore.decode.upload import DecodedUpload, decode_upload
 from mlcore.errors import ImageError
@@ -289,6 +289,7 @@ def _store_scan(
         patient_key=decoded.patient_key,
         image=files["image"],
         thumbnail=files["thumbnail"],
+        stored_bytes=stored_size(files.values()),
     )
     scan.save()
     logger.info("Scan %s by user %s: %s", scan.pk, owner.pk, scan.result_label)

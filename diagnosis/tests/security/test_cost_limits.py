@@ -87,3 +87,30 @@ def test_a_map_asked_for_while_another_request_makes_it_is_made_once(alice, make
 
     assert made == [scan.pk]  # once, by the other request
     assert result.saliency and result.heatmap
+
+
+def test_a_full_quota_refuses_uploads_until_scans_are_deleted(
+    alice, alice_client, alice_api, make_scan, model, settings
+):
+    scan = make_scan(alice)
+    assert scan.stored_bytes > 0  # the copies it keeps, counted
+    settings.PNEUMO_USER_QUOTA_MB = scan.stored_bytes / 1e6  # full with this one scan
+
+    api = alice_api.post("/api/scans/", {"image": png("b.png", 2)}, format="multipart")
+    page = alice_client.post("/", {"image": [png("c.png", 3)]})
+
+    assert api.status_code == page.status_code == 413
+    assert "the quota is" in api.json()["detail"] and "delete" in api.json()["detail"]
+    assert alice_api.delete(f"/api/scans/{scan.pk}/").status_code == 204
+    again = alice_api.post("/api/scans/", {"image": png("b.png", 2)}, format="multipart")
+    assert again.status_code == 201
+
+
+def test_a_heatmap_adds_to_what_a_scan_takes(alice, alice_api, make_scan):
+    scan = make_scan(alice)
+    before = scan.stored_bytes
+
+    alice_api.get(f"/api/scans/{scan.pk}/heatmap/")
+
+    scan.refresh_from_db()
+    assert scan.stored_bytes > before
