@@ -3,9 +3,26 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageFilter
+
+DATASET = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "chest_xray"
+
+
+def dataset_xrays(count: int) -> list[tuple[str, bytes]]:
+    """``count`` real chest X-rays (name, JPEG bytes) from the shared test split, pneumonia
+    and normal in turn (repeated when there are fewer); none without the data set."""
+    folder = DATASET / "test"
+    if not folder.is_dir():
+        return []
+    normal = sorted((folder / "NORMAL").glob("*.jpeg"))
+    pneumonia = sorted((folder / "PNEUMONIA").glob("*.jpeg"))
+    mixed = [p for pair in zip(pneumonia, normal, strict=False) for p in pair]
+    mixed += pneumonia[len(normal) :]
+    picked = [mixed[i % len(mixed)] for i in range(count)]
+    return [(p.name, p.read_bytes()) for p in picked]
 
 
 def full_size_xray_jpeg(width: int = 2000, height: int = 1800, seed: int = 0) -> bytes:

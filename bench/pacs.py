@@ -42,13 +42,12 @@ from PIL import Image
 from pydicom.uid import ComputedRadiographyImageStorage
 
 from bench import load
-from bench.images import full_size_xray_jpeg
+from bench.images import DATASET, dataset_xrays, full_size_xray_jpeg
 from bench.report import table
 from mlcore.tests.dicom_files import dicom_bytes
 from pacs.testing import STORESCU, start_orthanc, stop_orthanc, wait_for_port
 
 ROOT = Path(__file__).resolve().parents[1]
-DATASET = ROOT.parent / "shared" / "datasets" / "chest_xray"
 OWNER = "pacs"
 BATCH_FILES = 32  # PNEUMO_MAX_BATCH_FILES' default
 
@@ -58,15 +57,10 @@ BATCH_FILES = 32  # PNEUMO_MAX_BATCH_FILES' default
 
 def source_images(count: int) -> tuple[list[tuple[str, bytes]], str]:
     """``count`` JPEGs (name, bytes), and where they came from."""
-    folder = DATASET / "test"
-    if folder.is_dir():
-        normal = sorted((folder / "NORMAL").glob("*.jpeg"))
-        pneumonia = sorted((folder / "PNEUMONIA").glob("*.jpeg"))
-        mixed = [p for pair in zip(pneumonia, normal, strict=False) for p in pair]
-        mixed += pneumonia[len(normal) :]
-        picked = [mixed[i % len(mixed)] for i in range(count)]
-        return [(p.name, p.read_bytes()) for p in picked], (
-            f"real chest X-rays ({folder.relative_to(ROOT.parent)}, 224x224 JPEGs made CR)"
+    if real := dataset_xrays(count):
+        return real, (
+            f"real chest X-rays ({(DATASET / 'test').relative_to(ROOT.parent)}, 224x224 JPEGs "
+            "made CR)"
         )
     return [(f"synthetic-{i}.jpg", full_size_xray_jpeg(512, 512, seed=i)) for i in range(count)], (
         "synthetic 512x512 radiographs (no ../shared/datasets/chest_xray)"
