@@ -25,12 +25,14 @@ pytestmark = [
 
 
 def test_the_live_api_keeps_the_contract_its_schema_states(
-    live_server, transactional_db, staff, make_scan, tmp_path, monkeypatch
+    live_server, transactional_db, staff, make_scan, tmp_path, monkeypatch, settings
 ):
-    # The rate limits have tests of their own (security/test_rate_limits.py); at their
-    # defaults most of this run's cases would be 429s, which test nothing else.
-    rates = {scope: "100000/minute" for scope in ("anon", "user", "uploads", "token")}
+    # The rate and cost limits have tests of their own (security/test_rate_limits.py,
+    # test_cost_limits.py); at their defaults most of this run's cases would be 429s,
+    # which test nothing else.
+    rates = {scope: "100000/minute" for scope in ("anon", "user", "uploads", "token", "maps")}
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", rates)
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
     scan = make_scan(staff)
     env = {
         **os.environ,
