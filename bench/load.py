@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -353,8 +354,6 @@ def hostile(server: Server, token: str, images, stop, counts: Counter) -> None:
 def neighbours(model: Path, count: int) -> dict[str, object]:
     """The victim's upload-and-heatmap p50 alone, then beside the hostile user, with the
     default limits (PNEUMO_THROTTLE_UPLOADS, PNEUMO_THROTTLE_MAPS): target ratio <= 2."""
-    import threading
-
     with running_server(DEFAULT_WORKERS, model, limits=True) as server:
         tokens = list(create_users(server, 2).values())
         warm_up(server)

@@ -54,14 +54,13 @@ from diagnosis.selectors import (
 from diagnosis.services import (
     BatchResult,
     UploadLimits,
-    cost_charge,
-    quota_check,
     scan_create_many,
     scan_delete,
     scan_heatmap,
     scan_override_gate,
     scan_review,
     scan_review_clear,
+    uploads_allowed,
 )
 
 logger = logging.getLogger(__name__)
@@ -88,8 +87,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return _upload_page(request, form, status=400)
     try:
-        quota_check(request.user)
-        cost_charge(request.user, "uploads", len(form.cleaned_data["image"]))
+        uploads_allowed(request.user, len(form.cleaned_data["image"]))
         result = scan_create_many(
             owner=request.user,
             uploaded_files=form.cleaned_data["image"],
@@ -302,8 +300,8 @@ def model_plot(request: HttpRequest, name: str) -> FileResponse:
 
 
 def _health(request: HttpRequest, status: int, detail: str) -> HttpResponse:
-    """ "ok" or "not ready" for anyone (a load balancer needs no more); staff also read why
-    and which model (the version and its path are for operators)."""
+    """Says "ok" or "not ready" to anyone (a load balancer needs no more); staff also read
+    why and which model (the version and its path are for operators)."""
     said = "ok" if status == 200 else "not ready"
     if request.user.is_staff:
         said = f"{said}: {detail}"

@@ -39,8 +39,6 @@ from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
 from diagnosis.selectors import scan_list, scans_deletable_by, scans_visible_to, site_performance
 from diagnosis.services import (
-    cost_charge,
-    quota_check,
     scan_create_many,
     scan_delete,
     scan_heatmap,
@@ -48,6 +46,7 @@ from diagnosis.services import (
     scan_review_clear,
     scan_set_notes,
     scan_upload,
+    uploads_allowed,
 )
 
 
@@ -113,8 +112,7 @@ class ScanViewSet(
     def create(self, request: Request) -> Response:
         upload = ScanUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        quota_check(request.user)
-        cost_charge(request.user, "uploads")
+        uploads_allowed(request.user, 1)
         scan, duplicate = scan_upload(
             owner=request.user,
             uploaded_file=upload.validated_data["image"],
@@ -130,8 +128,7 @@ class ScanViewSet(
     def batch(self, request: Request) -> Response:
         upload = BatchUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        quota_check(request.user)
-        cost_charge(request.user, "uploads", len(upload.validated_data["images"]))
+        uploads_allowed(request.user, len(upload.validated_data["images"]))
         result = scan_create_many(
             owner=request.user,
             uploaded_files=upload.validated_data["images"],
@@ -260,8 +257,7 @@ class LegacyPredictView(APIView):
     def post(self, request: Request) -> Response:
         upload = LegacyPredictUploadSerializer(data=request.data)
         upload.is_valid(raise_exception=True)
-        quota_check(request.user)
-        cost_charge(request.user, "uploads")
+        uploads_allowed(request.user, 1)
         scan, duplicate = scan_upload(
             owner=request.user,
             uploaded_file=upload.validated_data["image_file"],

@@ -3,14 +3,14 @@ import from ``diagnosis.services``:
 
 - ``uploads``: validate, decode, one forward pass, store (the form, the API, the import);
 - ``heatmaps``: a scan's saliency map, computed on first request and kept;
-- ``costs``: what one user may make the model do, counted by cost;
+- ``costs``: what one user may make the model do (rates by cost, the storage quota);
 - ``reviews``: the confirmed finding and its history, notes, the gate override;
 - ``review_import``: labelled files in as reviewed scans;
 - ``storage``: stored pictures all or nothing, the one delete path, the storage audit;
 - ``_scoring``: how every service runs the active model (private).
 """
 
-from diagnosis.services.costs import cost_charge, quota_check
+from diagnosis.services.costs import uploads_allowed
 from diagnosis.services.heatmaps import scan_heatmap
 from diagnosis.services.review_import import ImportResult, scans_import_reviewed
 from diagnosis.services.reviews import (
@@ -49,9 +49,7 @@ __all__ = [
     "RejectedFile",
     "StorageAudit",
     "UploadLimits",
-    "cost_charge",
     "display_filename",
-    "quota_check",
     "scan_create_many",
     "scan_delete",
     "scan_files_delete_on_commit",
@@ -66,4 +64,5 @@ __all__ = [
     "storage_audit",
     "storage_repair",
     "too_many_files",
+    "uploads_allowed",
 ]

@@ -16,18 +16,18 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import caches
 from django.db.models import Sum
+from rest_framework.throttling import SimpleRateThrottle
 
 from diagnosis.errors import CostLimited, QuotaExceeded
 from diagnosis.models import Scan
 
 WHAT = {"uploads": "images analysed", "maps": "heatmaps made"}
-PERIOD_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
-    """DRF's rate syntax ("120/minute"): (how many, per how many seconds)."""
-    count, period = rate.split("/")
-    return int(count), PERIOD_SECONDS[period.strip()[0]]
+    """DRF's rate syntax ("120/minute"): (how many, per how many seconds), read by DRF's
+    own parser (a throttle made without its __init__: there is no request to throttle)."""
+    return SimpleRateThrottle.__new__(SimpleRateThrottle).parse_rate(rate)
 
 
 def cost_charge(user: AbstractBaseUser, kind: str, units: int = 1) -> None:
@@ -60,3 +60,10 @@ def quota_check(user: AbstractBaseUser) -> None:
             f"Your stored scans take {used / 1e6:,.1f} MB, the quota is {quota:,} MB: delete "
             "scans you no longer need (History, or DELETE /api/scans/<id>/) to upload more."
         )
+
+
+def uploads_allowed(user: AbstractBaseUser, files: int) -> None:
+    """Before ``files`` uploads of ``user`` are analysed (the pages and the API): their
+    storage quota has room, and the images count against their rate."""
+    quota_check(user)
+    cost_charge(user, "uploads", files)
