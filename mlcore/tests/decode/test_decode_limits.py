@@ -95,5 +95,11 @@ def test_a_large_valid_radiograph_decodes_reduced_and_reports_its_size():
 
 
 def test_decode_time_limit_is_a_clear_error():
+    import numpy as np
+    from pydicom.uid import RLELossless
+
+    # A large RLE radiograph: its decode takes far longer than the limit even in a child
+    # started ahead of time (a tiny image could finish within a millisecond).
+    data = dicom_bytes(np.full((2400, 2000), 20000, dtype=np.uint16), bits=16, compress=RLELossless)
     with pytest.raises(ImageError, match=r"took more than 0\.001 s"):
-        decode_upload(dicom_bytes(), limits=Limits(decode_seconds=0.001))
+        decode_upload(data, limits=Limits(decode_seconds=0.001))
