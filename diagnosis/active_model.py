@@ -17,7 +17,9 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.db import transaction
 
+from accounts import audit
 from diagnosis.errors import ModelUnavailable
 from diagnosis.models import ActiveModel
 from mlcore.artifact import versions
@@ -77,9 +79,11 @@ def activate(name: str, *, by: str) -> ModelCard:
     """Make version ``name`` (or "shipped") the active model on every machine: each
     worker's next prediction uses it. ArtifactError when it cannot be activated."""
     card = versions.activatable(models_root(), name, shipped_model_dir())
-    ActiveModel.objects.update_or_create(
-        pk=ActiveModel.ONLY, defaults={"name": name, "changed_by": by[:150]}
-    )
+    with transaction.atomic():
+        ActiveModel.objects.update_or_create(
+            pk=ActiveModel.ONLY, defaults={"name": name, "changed_by": by[:150]}
+        )
+        audit.record(audit.Action.MODEL_ACTIVATE, detail=f"{name} ({card.version}) by {by}")
     logger.info("Model version %s (%s) activated by %s", name, card.version, by)
     return card
 

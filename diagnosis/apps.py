@@ -21,7 +21,8 @@ class DiagnosisConfig(AppConfig):
 
         from diagnosis.models import Scan
 
-        # However a row goes (a service, the admin, its owner's cascade), its files follow.
+        # However a row goes (a service, the admin, its owner's cascade), its files follow
+        # and the trail records it.
         post_delete.connect(_scan_deleted, sender=Scan, dispatch_uid="diagnosis-scan-files")
         post_migrate.connect(create_cache_tables, sender=self)
         private_var_dir()
@@ -43,6 +44,9 @@ def private_var_dir() -> None:
 
 
 def _scan_deleted(sender, instance, **kwargs) -> None:
+    """Inside the deletion's transaction: its audit row commits or rolls back with it."""
+    from accounts import audit
     from diagnosis.services import scan_files_delete_on_commit
 
+    audit.record(audit.Action.DELETE, scan_id=instance.pk)
     scan_files_delete_on_commit(instance)

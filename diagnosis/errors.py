@@ -39,6 +39,10 @@ class NotConfigured(ApplicationError):
     """A setting the feature needs is missing or wrong; the message says which."""
 
 
+class DirectoryUnavailable(ApplicationError):
+    """The hospital directory cannot be reached, so a directory account cannot sign in."""
+
+
 class CostLimited(ApplicationError):
     """The user asked the model for more work than their rate allows; says when to retry."""
 
@@ -56,6 +60,7 @@ HTTP_STATUS: dict[type[ApplicationError], int] = {
     QuotaExceeded: 413,
     ModelUnavailable: 503,
     NotConfigured: 503,
+    DirectoryUnavailable: 503,
 }
 
 

@@ -1,12 +1,13 @@
-"""The history as rows for CSV (pages) and JSON (API) exports."""
+"""The history and the audit trail as rows for CSV (pages) and JSON (API) exports."""
 
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 
 from django.db.models import QuerySet
 
+from accounts.models import AccessEvent
 from diagnosis.models import Scan, verdict_scale
 
 EXPORT_FIELDS = (
@@ -28,6 +29,19 @@ EXPORT_FIELDS = (
     "reviewed_by",
     "reviewed_at",
 )
+# The audit trail's fields (as the API names them) and the columns they come from.
+AUDIT_COLUMNS = {
+    "id": "id",
+    "at": "at",
+    "user": "username",
+    "action": "action",
+    "scan": "scan_id",
+    "address": "address",
+    "via": "via",
+    "outcome": "outcome",
+    "detail": "detail",
+}
+AUDIT_FIELDS = tuple(AUDIT_COLUMNS)
 # Spreadsheets run cells starting with these as formulas (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,12 +75,21 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[dict]) -> Iterator[str]:
+def csv_lines(rows: Iterable[dict], fields: Sequence[str] = EXPORT_FIELDS) -> Iterator[str]:
     """CSV text line by line (header first), safe to open in a spreadsheet."""
     writer = csv.writer(_Echo())
-    yield writer.writerow(EXPORT_FIELDS)
+    yield writer.writerow(fields)
     for row in rows:
-        yield writer.writerow([_cell(row[name]) for name in EXPORT_FIELDS])
+        yield writer.writerow([_cell(row[name]) for name in fields])
+
+
+def audit_rows(events: QuerySet[AccessEvent]) -> Iterator[dict]:
+    """One plain dict per audit row (the API's fields), streamed in chunks."""
+    values = events.values_list(*AUDIT_COLUMNS.values()).iterator(chunk_size=2000)
+    for row in values:
+        record = dict(zip(AUDIT_COLUMNS, row, strict=True))
+        record["at"] = record["at"].isoformat()
+        yield record
 
 
 def _cell(value):

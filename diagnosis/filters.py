@@ -1,5 +1,6 @@
-"""The history's filters: one form that the pages and the API both validate with, so that
-a filter means the same and fails with the same sentence everywhere."""
+"""The history's and the audit trail's filters: one form each, that the pages and the API
+both validate with, so that a filter means the same and fails with the same sentence
+everywhere."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import date
 
 from django import forms
 
+from accounts.models import AccessEvent
+from accounts.selectors import AuditFilters
 from diagnosis.models import ID_DIGITS
 from diagnosis.selectors import REVIEW_FILTERS, SORTS, ScanFilters
 
@@ -26,11 +29,10 @@ def is_id(text: str) -> bool:
     return text.isascii() and text.isdigit() and len(text) <= ID_DIGITS
 
 
-class HistoryFilterForm(forms.Form):
-    """The history's filters, for the pages and the API alike."""
+class FilterForm(forms.Form):
+    """A list's filters: each problem one sentence naming the filter, dates as YYYY-MM-DD,
+    a start date after the end date refused."""
 
-    q = forms.CharField(label="File name", required=False, max_length=255)
-    predicted_class = forms.ChoiceField(label="Result", required=False, choices=RESULT_CHOICES)
     # Dates as a date input sends them (and as the API's schema states): YYYY-MM-DD.
     date_from = forms.DateField(
         label="From",
@@ -43,14 +45,6 @@ class HistoryFilterForm(forms.Form):
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
-    review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
-    batch = forms.CharField(
-        required=False,
-        strip=False,
-        widget=forms.HiddenInput,
-        help_text="Comma-separated scan ids: one upload's results.",
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -79,6 +73,31 @@ class HistoryFilterForm(forms.Form):
         """Every problem, one sentence each."""
         return [sentence for found in self.problems_by_filter().values() for sentence in found]
 
+    def clean(self):
+        cleaned = super().clean()
+        start: date | None = cleaned.get("date_from")
+        end: date | None = cleaned.get("date_to")
+        if start and end and start > end:
+            raise forms.ValidationError("The start date is after the end date.")
+        return cleaned
+
+
+class HistoryFilterForm(FilterForm):
+    """The history's filters, for the pages and the API alike."""
+
+    field_order = ["q", "predicted_class", "date_from", "date_to", "sort", "review", "batch"]
+
+    q = forms.CharField(label="File name", required=False, max_length=255)
+    predicted_class = forms.ChoiceField(label="Result", required=False, choices=RESULT_CHOICES)
+    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
+    review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
+    batch = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.HiddenInput,
+        help_text="Comma-separated scan ids: one upload's results.",
+    )
+
     def clean_batch(self) -> tuple[int, ...]:
         text = self.cleaned_data["batch"]
         parts = text.split(",") if text else []
@@ -87,14 +106,6 @@ class HistoryFilterForm(forms.Form):
                 f"The batch is a comma-separated list of scan ids (1 to {ID_DIGITS} digits)."
             )
         return tuple(int(part) for part in parts)
-
-    def clean(self):
-        cleaned = super().clean()
-        start: date | None = cleaned.get("date_from")
-        end: date | None = cleaned.get("date_to")
-        if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
-        return cleaned
 
     def filters(self) -> ScanFilters:
         """The validated filters (call after is_valid())."""
@@ -107,4 +118,32 @@ class HistoryFilterForm(forms.Form):
             sort=data.get("sort") or "newest",
             review=data.get("review") or "",
             ids=data.get("batch") or (),
+        )
+
+
+AUDIT_ACTION_CHOICES = [("", "All"), *AccessEvent.Action.choices]
+
+
+class AuditFilterForm(FilterForm):
+    """The audit trail's filters, for its page and the API alike."""
+
+    user = forms.CharField(label="User", required=False, max_length=150)
+    scan = forms.CharField(label="Scan", required=False, strip=False, max_length=ID_DIGITS)
+    action = forms.ChoiceField(label="Action", required=False, choices=AUDIT_ACTION_CHOICES)
+
+    def clean_scan(self) -> int | None:
+        text = self.cleaned_data["scan"]
+        if text and not is_id(text):
+            raise forms.ValidationError(f"A scan id is 1 to {ID_DIGITS} digits.")
+        return int(text) if text else None
+
+    def filters(self) -> AuditFilters:
+        """The validated filters (call after is_valid())."""
+        data = self.cleaned_data
+        return AuditFilters(
+            user=data.get("user") or "",
+            scan=data.get("scan"),
+            action=data.get("action") or "",
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
         )

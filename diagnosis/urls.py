@@ -46,6 +46,8 @@ urlpatterns = [
         name="scan-override-gate",
     ),
     path("scans/<id:pk>/report/", views.scan_report, name="scan-report"),
+    path("audit/", views.audit_trail, name="audit"),
+    path("audit/export.csv", views.audit_export_csv, name="audit-export"),
     path("model/", views.model_card, name="model-card"),
     path("model/site/", views.model_site, name="model-site"),
     re_path(r"^model/(?P<name>[a-z_]+)\.png$", views.model_plot, name="model-plot"),

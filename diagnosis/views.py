@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import DatabaseError, connection
 from django.db.models import QuerySet
@@ -22,6 +25,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import AccessEvent
+from accounts.selectors import AuditFilters, audit_events
 from diagnosis.active_model import (
     calibrated_for_site,
     current_card,
@@ -37,8 +42,8 @@ from diagnosis.errors import (
     UploadRejected,
     http_status,
 )
-from diagnosis.exports import csv_lines, export_rows
-from diagnosis.filters import HistoryFilterForm
+from diagnosis.exports import AUDIT_FIELDS, audit_rows, csv_lines, export_rows
+from diagnosis.filters import AuditFilterForm, HistoryFilterForm
 from diagnosis.forms import ScanUploadForm
 from diagnosis.model_card import PLOT_LABELS, card_summary
 from diagnosis.models import Scan
@@ -154,14 +159,51 @@ def scan_history(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
+    """Streamed CSV (flat in memory whatever the number of rows), named with the time."""
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="{name}-{stamp}.csv"'
+    return response
+
+
 @require_GET
 def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    """The filtered history as CSV, streamed (stays flat in memory for any history size)."""
     _, scans = _history_filters(request)
-    response = StreamingHttpResponse(csv_lines(export_rows(scans)), content_type="text/csv")
-    stamp = timezone.now().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f'attachment; filename="scans-{stamp}.csv"'
-    return response
+    return _csv_download(csv_lines(export_rows(scans)), "scans")
+
+
+def _audit_filters(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AccessEvent]]:
+    """Staff only (403 otherwise); like the history, invalid filters select no rows."""
+    if not request.user.is_staff:
+        raise PermissionDenied("Only staff may read the audit trail.")
+    form = AuditFilterForm(request.GET)
+    if not form.is_valid():
+        return form, audit_events(AuditFilters()).none()
+    return form, audit_events(form.filters())
+
+
+@require_GET
+def audit_trail(request: HttpRequest) -> HttpResponse:
+    form, events = _audit_filters(request)
+    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "filters": form,
+        "problems": form.problems(),
+        "query": query.urlencode(),
+        "retention_days": settings.PNEUMO_AUDIT_RETENTION_DAYS,
+        "time_zone": settings.TIME_ZONE,
+    }
+    return render(request, "diagnosis/audit.html", context)
+
+
+@require_GET
+def audit_export_csv(request: HttpRequest) -> StreamingHttpResponse:
+    _, events = _audit_filters(request)
+    return _csv_download(csv_lines(audit_rows(events), AUDIT_FIELDS), "audit")
 
 
 def _result_context(scan: Scan) -> dict:

@@ -18,12 +18,13 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 from django.utils import timezone
 
+from accounts import audit
 from diagnosis.active_model import decodable_transfer_syntaxes
 from diagnosis.models import Scan
 from pacs.models import ListenerState
 from pacs.routing import RADIOGRAPH_CLASSES
 from pacs.selectors import HEARTBEAT
-from pacs.services import PROCESSING_FAILURE, instance_receive
+from pacs.services import PROCESSING_FAILURE, dicom_owner, instance_receive
 
 logger = logging.getLogger(__name__)
 # Bytes past an upload's limit that a dataset may bring: its DIMSE and meta overhead.
@@ -57,7 +58,8 @@ def _on_store(event) -> int:
     calling = event.assoc.requestor.ae_title.strip()
     try:
         data = event.encoded_dataset()
-        return instance_receive(data, source=Scan.Source.DICOM, calling_ae=calling).status
+        with audit.acting(audit.Actor(audit.Via.DICOM, user=dicom_owner())):
+            return instance_receive(data, source=Scan.Source.DICOM, calling_ae=calling).status
     except Exception:  # a failure here must not take the listener down
         logger.exception("Could not process an instance from %s", calling)
         return PROCESSING_FAILURE

@@ -13,6 +13,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from accounts.directory import GROUP_TYPES as LDAP_GROUP_TYPES  # plain ldap3, no Django
 from pneumosite.static_headers import add_security_headers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks",
     "django_tasks_db",
+    "accounts",
     "diagnosis",
     "pacs",
 ]
@@ -106,10 +108,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who acts, for the audit trail; then the session limits (idle, absolute, revoked).
+    "accounts.middleware.AccessContextMiddleware",
+    "accounts.middleware.SessionLimitsMiddleware",
     # Before anything reads an upload's body (CsrfViewMiddleware does, for POST forms).
     "diagnosis.middleware.RefuseAnonymousUploadsMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Views and downloads of patient data, and refused writes, into the audit trail.
+    "diagnosis.middleware.AccessAuditMiddleware",
     # The app's errors (diagnosis.errors) as their HTTP status on pages.
     "diagnosis.middleware.ApplicationErrorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -121,6 +128,8 @@ MIDDLEWARE = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # The hospital directory, when PNEUMO_LDAP_URI is set (accounts.backends).
+    "accounts.backends.DirectoryBackend",
 ]
 # Login lock-out: after this many failures for one username from one address.
 AXES_FAILURE_LIMIT = env_int("PNEUMO_LOGIN_FAILURE_LIMIT", 5)
@@ -133,7 +142,50 @@ AXES_LOCKOUT_CALLABLE = "diagnosis.error_views.locked_out"  # 429 in the site's 
 # is the one the outermost trusted proxy saw; with 0 the header is ignored (it is the
 # client's own word), for login lock-outs and API throttles alike.
 PNEUMO_PROXY_COUNT = env_int("PNEUMO_PROXY_COUNT", 0)
-AXES_IPWARE_PROXY_COUNT = PNEUMO_PROXY_COUNT
+# One rule for the lock-out, the throttles and the audit trail: DRF's, with NUM_PROXIES.
+AXES_CLIENT_IP_CALLABLE = "accounts.audit.client_address"
+
+
+def env_secret(name: str) -> str:
+    """A secret from NAME, or from the file NAME_FILE names (a Docker or systemd secret)."""
+    path = env_str(f"{name}_FILE")
+    if not path:
+        return env_str(name)
+    try:
+        return Path(path).read_text().strip()
+    except OSError as exc:
+        raise ImproperlyConfigured(f"{name}_FILE: cannot read {path}: {exc.strerror}") from None
+
+
+# The hospital directory (LDAP / Active Directory); unset URI: local accounts only.
+PNEUMO_LDAP_URI = env_str("PNEUMO_LDAP_URI")
+PNEUMO_LDAP_BIND_DN = env_str("PNEUMO_LDAP_BIND_DN")
+PNEUMO_LDAP_BIND_PASSWORD = env_secret("PNEUMO_LDAP_BIND_PASSWORD")
+PNEUMO_LDAP_USER_BASE = env_str("PNEUMO_LDAP_USER_BASE")
+PNEUMO_LDAP_USER_FILTER = env_str("PNEUMO_LDAP_USER_FILTER", "(uid=%(user)s)")
+PNEUMO_LDAP_USERNAME_ATTRIBUTE = env_str("PNEUMO_LDAP_USERNAME_ATTRIBUTE", "uid")
+PNEUMO_LDAP_GROUP_TYPE = env_str("PNEUMO_LDAP_GROUP_TYPE", "groupOfNames")
+PNEUMO_LDAP_REVIEWER_GROUP = env_str("PNEUMO_LDAP_REVIEWER_GROUP")
+PNEUMO_LDAP_STAFF_GROUP = env_str("PNEUMO_LDAP_STAFF_GROUP")
+PNEUMO_LDAP_START_TLS = env_bool("PNEUMO_LDAP_START_TLS", False)
+PNEUMO_LDAP_TIMEOUT = float(env_str("PNEUMO_LDAP_TIMEOUT", "5"))
+if PNEUMO_LDAP_URI:
+    if "%(user)s" not in PNEUMO_LDAP_USER_FILTER:
+        raise ImproperlyConfigured("PNEUMO_LDAP_USER_FILTER must contain %(user)s.")
+    if not PNEUMO_LDAP_USER_BASE:
+        raise ImproperlyConfigured("PNEUMO_LDAP_USER_BASE: name where the users are.")
+    if PNEUMO_LDAP_GROUP_TYPE not in LDAP_GROUP_TYPES:
+        raise ImproperlyConfigured(
+            f"PNEUMO_LDAP_GROUP_TYPE is one of {', '.join(LDAP_GROUP_TYPES)}, "
+            f"not {PNEUMO_LDAP_GROUP_TYPE!r}."
+        )
+
+# Sessions end after this long without a request, and after this long in all.
+PNEUMO_SESSION_IDLE_MINUTES = float(env_str("PNEUMO_SESSION_IDLE_MINUTES", "15"))
+PNEUMO_SESSION_MAX_HOURS = float(env_str("PNEUMO_SESSION_MAX_HOURS", "12"))
+SESSION_COOKIE_AGE = int(PNEUMO_SESSION_MAX_HOURS * 3600)
+# The access audit trail is kept six years (HIPAA's documentation rule); prune_audit.
+PNEUMO_AUDIT_RETENTION_DAYS = env_int("PNEUMO_AUDIT_RETENTION_DAYS", 2192)
 
 ROOT_URLCONF = "pneumosite.urls"
 WSGI_APPLICATION = "pneumosite.wsgi.application"

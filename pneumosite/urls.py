@@ -7,6 +7,7 @@ from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts.views import LoginView, session_status
 from diagnosis.api.views import LegacyPredictView
 from diagnosis.views import healthcheck
 from pacs.views import IntegrationStatusView, integration_page
@@ -40,7 +41,8 @@ urlpatterns = [
     # Log in and out, and change one's own password. No reset by e-mail: the site sends no
     # mail, so an open reset form would only be a way to probe for accounts (staff reset a
     # password in /admin/ or with `manage.py changepassword`).
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", LoginView.as_view(), name="login"),
+    path("accounts/session/", session_status, name="session-status"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password_change/",

@@ -15,7 +15,12 @@ from drf_spectacular.utils import (
 from rest_framework import serializers as fields
 
 from diagnosis.api import serializers
-from diagnosis.filters import RESULT_CHOICES, REVIEW_CHOICES, SORT_CHOICES
+from diagnosis.filters import (
+    AUDIT_ACTION_CHOICES,
+    RESULT_CHOICES,
+    REVIEW_CHOICES,
+    SORT_CHOICES,
+)
 from diagnosis.models import ID_DIGITS
 
 
@@ -43,6 +48,7 @@ REANALYSE = OpenApiParameter(
 # The history's filters, as the page's form sends them: an empty value is no filter.
 EMPTY = {"type": "string", "enum": [""]}
 ID_LIST = rf"^([0-9]{{1,{ID_DIGITS}}}(,[0-9]{{1,{ID_DIGITS}}})*)?$"
+ID_OR_EMPTY = rf"^([0-9]{{1,{ID_DIGITS}}})?$"
 
 
 def choice(name: str, choices, description: str) -> OpenApiParameter:
@@ -206,13 +212,42 @@ SCAN_SALIENCY = extend_schema(
 )
 
 # It is how credentials are obtained: none needed.
+AUDIT = extend_schema(tags=["audit"])
+AUDIT_PARAMETERS = [
+    OpenApiParameter("user", {"type": "string", "maxLength": 150}, description="A user name"),
+    OpenApiParameter("scan", {"type": "string", "pattern": ID_OR_EMPTY}, description="A scan id"),
+    choice("action", AUDIT_ACTION_CHOICES, "What was done"),
+    day("date_from", "On or after this day (a date after `date_to`: 400)"),
+    day("date_to", "On or before this day"),
+]
+AUDIT_LIST = extend_schema(
+    parameters=AUDIT_PARAMETERS,
+    responses={200: serializers.AuditEventSerializer(many=True), **errors(400, 404)},
+    description="Who did what, when, from where, and how it ended: every view of a scan, "
+    "its image, maps and report, every export, upload, review, note, delete, gate override, "
+    "model activation, adaptation, sign-in, failed sign-in and sign-out. Staff only.",
+)
+AUDIT_EXPORT = extend_schema(
+    parameters=[
+        *AUDIT_PARAMETERS,
+        OpenApiParameter("as", enum=["json", "csv"], description="json (default) or csv"),
+    ],
+    responses={
+        (200, "application/json"): serializers.AuditEventSerializer(many=True),
+        (200, "text/csv"): OpenApiTypes.STR,
+        **errors(400),
+    },
+    description="The whole filtered trail, unpaginated: JSON, or with `?as=csv` CSV.",
+)
+
 TOKEN = extend_schema(
     tags=["auth"],
     auth=[],
     responses={
         200: inline_serializer("AuthToken", {"token": fields.CharField()}),
-        # 400: a wrong user name or password; 429: too many tries, or a locked-out account.
-        **{code: serializers.ErrorSerializer for code in (400, 429)},
+        # 400: a wrong user name or password; 429: too many tries, or a locked-out account;
+        # 503: the hospital directory cannot be reached (directory sign-in only).
+        **{code: serializers.ErrorSerializer for code in (400, 429, 503)},
     },
 )
 

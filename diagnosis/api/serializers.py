@@ -3,6 +3,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.models import AccessEvent
 from diagnosis.active_model import calibrated_for_site, current_card
 from diagnosis.deliveries import scan_deliveries
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
@@ -253,3 +254,17 @@ class ErrorSerializer(serializers.Serializer):
     fields, each of those fields with its messages (docs/api.md#errors)."""
 
     detail = serializers.CharField(help_text="What went wrong, in words for a person.")
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    """One row of the access audit trail (the same fields as its CSV export)."""
+
+    user = serializers.CharField(source="username", help_text="The user name ('' if none).")
+    scan = serializers.IntegerField(
+        source="scan_id", allow_null=True, help_text="The scan's id, never a patient identifier."
+    )
+
+    class Meta:
+        model = AccessEvent
+        fields = ["id", "at", "user", "action", "scan", "address", "via", "outcome", "detail"]
+        read_only_fields = fields

@@ -2,12 +2,19 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from diagnosis.api.views import ModelCardView, ScanViewSet, SitePerformanceView, TokenView
+from diagnosis.api.views import (
+    AuditViewSet,
+    ModelCardView,
+    ScanViewSet,
+    SitePerformanceView,
+    TokenView,
+)
 
 app_name = "api"
 
 router = DefaultRouter()
 router.register("scans", ScanViewSet, basename="scan")
+router.register("audit", AuditViewSet, basename="audit")
 
 urlpatterns = [
     *router.urls,

@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
+
 from axes.handlers.proxy import AxesProxyHandler
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from rest_framework import mixins, status, viewsets
+from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, Throttled, ValidationError
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAdminUser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import audit
+from accounts.forms import DIRECTORY_DOWN_MESSAGE
+from accounts.models import AccessEvent
+from accounts.receivers import DIRECTORY_DOWN
+from accounts.selectors import audit_events
 from diagnosis.active_model import NO_MODEL_HELP, current_card
 from diagnosis.api import schema
 from diagnosis.api.serializers import (
+    AuditEventSerializer,
     BatchResultSerializer,
     BatchUploadSerializer,
     LegacyPredictionSerializer,
@@ -32,8 +43,9 @@ from diagnosis.api.throttles import (
     submitted_username,
 )
 from diagnosis.error_views import lockout_message
-from diagnosis.exports import csv_lines, export_rows
-from diagnosis.filters import HistoryFilterForm, is_id
+from diagnosis.errors import DirectoryUnavailable
+from diagnosis.exports import AUDIT_FIELDS, EXPORT_FIELDS, audit_rows, csv_lines, export_rows
+from diagnosis.filters import AuditFilterForm, HistoryFilterForm, is_id
 from diagnosis.model_card import card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import stored_file_response
@@ -48,6 +60,20 @@ from diagnosis.services import (
     scan_upload,
     uploads_allowed,
 )
+
+
+def rows_response(
+    rows: Iterator[dict], fields: Sequence[str], name: str, request: Request
+) -> Response | StreamingHttpResponse:
+    """An export: a JSON list, or with ?as=csv the same rows as streamed CSV."""
+    kind = request.query_params.get("as", "json")
+    if kind not in ("json", "csv"):
+        raise ValidationError({"as": ["`as` is json or csv."]})
+    if kind == "csv":
+        response = StreamingHttpResponse(csv_lines(rows, fields), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    return Response(list(rows))
 
 
 def reanalyse_asked(request: Request) -> bool:
@@ -145,15 +171,7 @@ class ScanViewSet(
     @schema.SCAN_EXPORT
     @action(detail=False, methods=["get"], pagination_class=None)
     def export(self, request: Request) -> Response | StreamingHttpResponse:
-        kind = request.query_params.get("as", "json")
-        if kind not in ("json", "csv"):
-            raise ValidationError({"as": ["`as` is json or csv."]})
-        rows = export_rows(self.get_queryset())
-        if kind == "csv":
-            response = StreamingHttpResponse(csv_lines(rows), content_type="text/csv")
-            response["Content-Disposition"] = 'attachment; filename="scans.csv"'
-            return response
-        return Response(list(rows))
+        return rows_response(export_rows(self.get_queryset()), EXPORT_FIELDS, "scans", request)
 
     @schema.SCAN_REVIEW_SET
     @schema.SCAN_REVIEW_CLEAR
@@ -207,6 +225,31 @@ class ScanViewSet(
         return self._map_response("saliency")
 
 
+@schema.AUDIT
+class AuditViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """The access audit trail, newest first: staff only (others get 403)."""
+
+    serializer_class = AuditEventSerializer
+    permission_classes = [IsAdminUser]
+
+    def get_queryset(self) -> QuerySet[AccessEvent]:
+        filters = AuditFilterForm(self.request.query_params)
+        if not filters.is_valid():
+            raise ValidationError(
+                {**filters.problems_by_filter(), "detail": " ".join(filters.problems())}
+            )
+        return audit_events(filters.filters())
+
+    @schema.AUDIT_LIST
+    def list(self, request: Request, *args, **kwargs) -> Response:
+        return super().list(request, *args, **kwargs)
+
+    @schema.AUDIT_EXPORT
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def export(self, request: Request) -> Response | StreamingHttpResponse:
+        return rows_response(audit_rows(self.get_queryset()), AUDIT_FIELDS, "audit", request)
+
+
 @schema.TOKEN
 class TokenView(ObtainAuthToken):
     """DRF's token login, answering 429 rather than 400 while the user is locked out."""
@@ -217,7 +260,18 @@ class TokenView(ObtainAuthToken):
         credentials = {"username": submitted_username(request)}
         if AxesProxyHandler.is_locked(request._request, credentials):
             raise Throttled(detail=lockout_message())
-        return super().post(request, *args, **kwargs)
+        login = self.get_serializer(data=request.data)  # every backend: local, directory
+        try:
+            login.is_valid(raise_exception=True)
+        except ValidationError:
+            if getattr(request, DIRECTORY_DOWN, False):
+                raise DirectoryUnavailable(DIRECTORY_DOWN_MESSAGE) from None
+            raise
+        user = login.validated_data["user"]
+        with transaction.atomic():
+            token, _ = Token.objects.get_or_create(user=user)
+            audit.record(audit.Action.TOKEN, actor=audit.Actor(audit.Via.API, request, user))
+        return Response({"token": token.key})
 
 
 @schema.MODEL

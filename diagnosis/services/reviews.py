@@ -9,6 +9,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import audit
 from diagnosis.errors import ReviewNotAllowed, ReviewRejected, ScanGone
 from diagnosis.models import Scan, ScanReview
 from diagnosis.selectors import scans_visible_to, user_can_review
@@ -43,6 +44,7 @@ def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
         if not Scan.objects.filter(pk=scan.pk).update(**fields):
             raise ScanGone("The scan was deleted.")
         ScanReview.objects.create(scan=scan, finding=finding, comment=comment, reviewer=reviewer)
+        audit.record(audit.Action.REVIEW, scan_id=scan.pk, detail=finding or "cleared")
         for name, value in fields.items():
             setattr(scan, name, value)
         scan_reviewed.send(sender=Scan, scan=scan, finding=finding)
@@ -55,9 +57,11 @@ def scan_set_notes(*, scan: Scan, notes: str, editor: AbstractBaseUser) -> Scan:
     or a reviewer who sees the scan; each change is logged with who made it."""
     if editor.pk != scan.owner_id:
         _check_reviewer(editor, scan)
-    # update(), not save(): a concurrent first view may be storing this row's heatmap
-    if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
-        raise ScanGone("The scan was deleted.")
+    with transaction.atomic():
+        # update(), not save(): a concurrent first view may be storing this row's heatmap
+        if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
+            raise ScanGone("The scan was deleted.")
+        audit.record(audit.Action.NOTES, scan_id=scan.pk)
     scan.notes = notes
     logger.info("Notes of scan %s changed by user %s", scan.pk, editor.pk)
     return scan
@@ -96,8 +100,10 @@ def scan_override_gate(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
         "gate_overridden_by": reviewer,
         "gate_overridden_at": timezone.now(),
     }
-    updated = Scan.objects.filter(pk=scan.pk, status=Scan.Status.NOT_RECOGNISED).update(**fields)
-    if not updated:
-        raise ReviewRejected("This scan already has the model's verdict.")
+    with transaction.atomic():
+        waiting = Scan.objects.filter(pk=scan.pk, status=Scan.Status.NOT_RECOGNISED)
+        if not waiting.update(**fields):
+            raise ReviewRejected("This scan already has the model's verdict.")
+        audit.record(audit.Action.GATE_OVERRIDE, scan_id=scan.pk, detail=prediction.verdict)
     scan.refresh_from_db()
     return scan

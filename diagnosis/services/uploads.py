@@ -16,8 +16,10 @@ from pathlib import PurePosixPath
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from PIL import Image
 
+from accounts import audit
 from diagnosis.errors import UploadRejected
 from diagnosis.models import Scan
 from diagnosis.services._scoring import active_predictor, predict, upload_limits, verdict_fields
@@ -74,6 +76,12 @@ class Origin:
 
     source: str = Scan.Source.UPLOAD
     ae: str = ""
+
+    def describe(self) -> str:
+        """For the audit trail: where a scan came from other than an upload."""
+        if self.source == Scan.Source.UPLOAD:
+            return ""
+        return f"from {self.source} {self.ae}".strip()
 
 
 @dataclass
@@ -291,6 +299,8 @@ def _store_scan(
         thumbnail=files["thumbnail"],
         stored_bytes=stored_size(files.values()),
     )
-    scan.save()
+    with transaction.atomic():
+        scan.save()
+        audit.record(audit.Action.UPLOAD, scan_id=scan.pk, detail=origin.describe())
     logger.info("Scan %s by user %s: %s", scan.pk, owner.pk, scan.result_label)
     return scan

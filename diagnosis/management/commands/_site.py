@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 
+from accounts import audit
 from diagnosis import active_model
 from mlcore.artifact import versions
 from mlcore.site.adaptation import Candidate, install
@@ -68,6 +70,12 @@ def finish(command: BaseCommand, candidate: Candidate, *, write: bool) -> None:
         command.stdout.write(command.style.WARNING(f"Check failed: {failure}."))
     active = candidate.card.adaptation.from_version
     if not candidate.installable:
+        if write:
+            audit.record(
+                audit.Action.ADAPT,
+                outcome=audit.Outcome.FAILED,
+                detail=f"refused: {len(candidate.failures)} check(s) failed",
+            )
         raise CommandError(
             f"Not installed: {len(candidate.failures)} check(s) failed; the active model stays "
             f"{active} (--force installs anyway)."
@@ -77,7 +85,9 @@ def finish(command: BaseCommand, candidate: Candidate, *, write: bool) -> None:
         return
     root, shipped = active_model.models_root(), active_model.shipped_model_dir()
     card = install(candidate, root)
-    active_model.activate(card.version, by=command.__module__.rsplit(".", 1)[-1])
+    with transaction.atomic():  # the trail's row and the switch, together
+        audit.record(audit.Action.ADAPT, detail=f"{card.version} from {active}")
+        active_model.activate(card.version, by=command.__module__.rsplit(".", 1)[-1])
     forced = " (forced past the failed checks)" if candidate.failures else ""
     command.stdout.write(
         command.style.SUCCESS(

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[3]
-READERS = {"env_str", "env_int", "env_bool", "env_list"}  # pneumosite.settings' helpers
+# pneumosite.settings' helpers
+READERS = {"env_str", "env_int", "env_bool", "env_list", "env_secret"}
 ENVIRON_METHODS = {"get", "setdefault", "pop"}
 
 

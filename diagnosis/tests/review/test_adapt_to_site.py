@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from accounts.models import AccessEvent
 from diagnosis.active_model import active_name
 from diagnosis.models import Scan
 from diagnosis.selectors import site_reviews
@@ -67,6 +68,12 @@ def test_install_switches_the_running_worker_and_model_versions_rolls_back(
     call_command("adapt_to_site", install=True)
 
     assert active_name() == SITE_VERSION
+    trail = AccessEvent.objects.filter(action__in=["adapt", "model_activate"], outcome="ok")
+    assert {(event.action, event.via) for event in trail} == {
+        ("adapt", "command"),
+        ("model_activate", "command"),
+    }
+    assert f"{SITE_VERSION} from shipped" in trail.get(action="adapt").detail
     assert make_scan(alice, seed=7).model_version == SITE_VERSION  # no restart
     card = read_card(settings.PNEUMO_MODEL_VERSIONS_DIR / SITE_VERSION)
     assert card.threshold_rule.startswith("sensitivity >= 95.0% and specificity >= 90.0%")
@@ -92,6 +99,8 @@ def test_a_refused_candidate_exits_1_and_force_installs_it(reviewed, settings, m
     assert error.value.returncode == 1
     assert "Check failed: a check said no." in capsys.readouterr().out
     assert not settings.PNEUMO_MODEL_VERSIONS_DIR.exists()
+    refused = AccessEvent.objects.get(action="adapt")
+    assert (refused.outcome, refused.detail) == ("failed", "refused: 1 check(s) failed")
 
     call_command("adapt_to_site", install=True, force=True)
     card = json.loads(

@@ -1,0 +1,20 @@
+"""The login form: says when the hospital directory is down, rather than "wrong password"."""
+
+from __future__ import annotations
+
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from accounts.receivers import DIRECTORY_DOWN
+
+DIRECTORY_DOWN_MESSAGE = (
+    "The hospital directory cannot be reached just now, so directory accounts cannot sign "
+    "in. Try again in a minute; if it lasts, call IT (local accounts still sign in)."
+)
+
+
+class LoginForm(AuthenticationForm):
+    def get_invalid_login_error(self) -> ValidationError:
+        if getattr(self.request, DIRECTORY_DOWN, False):
+            return ValidationError(DIRECTORY_DOWN_MESSAGE, code="directory_unavailable")
+        return super().get_invalid_login_error()
