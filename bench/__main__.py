@@ -1,4 +1,5 @@
-"""`python -m bench` (or `make bench`): every figure of BENCHMARKS.md's performance section.
+"""`python -m bench` (or `make bench`): every figure of BENCHMARKS.md's performance section
+(and the audit trail's cost, bench.audit_cost).
 
 Medians over repeated runs, on whatever machine runs it. Needs an installed model
 (mlcore/shipped_model, or --model DIR). Takes a few minutes.
@@ -10,6 +11,7 @@ import argparse
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -111,6 +113,8 @@ def main(argv: list[str] | None = None) -> int:
             "Large valid images and hostile files, one worker",
             hostile.run(args.model, args.database_url),
         )
+        # In a process of its own: it runs the site in-process, with its own settings.
+        subprocess.run([sys.executable, "-m", "bench.audit_cost"], cwd=ROOT, check=True)
     return 0
 
 

@@ -103,6 +103,7 @@ AUDITED_READS = {
     "api:scan-saliency": Action.VIEW_SALIENCY,
     "api:audit-list": Action.VIEW_AUDIT,
     "api:audit-export": Action.EXPORT,
+    "admin:diagnosis_scan_change": Action.VIEW_SCAN,
 }
 FILE_ACTIONS = {
     "image": Action.VIEW_IMAGE,
@@ -136,14 +137,15 @@ def _audited_action(request: HttpRequest, status: int) -> tuple[str, str] | None
             kind = match.kwargs.get("kind", "")
             return FILE_ACTIONS[kind], kind if kind == "thumbnail" else ""
         action = AUDITED_READS.get(match.view_name)
-        detail = "thumbnail" if match.view_name == "api:scan-thumbnail" else ""
-        return (action, detail) if action else None
+        detail = {"api:scan-thumbnail": "thumbnail", "admin:diagnosis_scan_change": "admin"}
+        return (action, detail.get(match.view_name, "")) if action else None
     action = AUDITED_WRITES.get((match.view_name, request.method))
     return (action, f"refused: HTTP {status}") if action and status >= 400 else None
 
 
 def _scan_id(request: HttpRequest) -> int | None:
-    pk = str(request.resolver_match.kwargs.get("pk", ""))
+    kwargs = request.resolver_match.kwargs
+    pk = str(kwargs.get("pk", kwargs.get("object_id", "")))
     return int(pk) if is_id(pk) else None
 
 
