@@ -25,8 +25,8 @@ class AccessEventQuerySet(models.QuerySet):
 
     def prune(self, before: datetime) -> int:
         """Delete the rows recorded before ``before`` (the retention period's end)."""
-        expired = self.filter(at__lt=before)
-        return expired._raw_delete(expired.db)
+        deleted, _ = models.QuerySet.delete(self.filter(at__lt=before))  # Django's own
+        return deleted
 
 
 class AccessEvent(models.Model):

@@ -13,6 +13,8 @@ from pathlib import Path
 
 import ldap3
 
+from bench.load import free_port
+
 SLAPD = Path("/usr/sbin/slapd")
 SLAPADD = Path("/usr/sbin/slapadd")
 SUFFIX = "dc=hospital,dc=test"
@@ -107,12 +109,6 @@ def directory_ldif() -> str:
     return "\n".join(entries)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @dataclass
 class Directory:
     folder: Path
@@ -169,7 +165,7 @@ def start_directory(folder: Path) -> Directory:
         check=True,
         capture_output=True,
     )
-    directory = Directory(folder, _free_port())
+    directory = Directory(folder, free_port())
     directory.start()
     return directory
 

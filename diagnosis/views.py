@@ -43,7 +43,7 @@ from diagnosis.errors import (
     http_status,
 )
 from diagnosis.exports import AUDIT_FIELDS, audit_rows, csv_lines, export_rows
-from diagnosis.filters import AuditFilterForm, HistoryFilterForm
+from diagnosis.filters import AuditFilterForm, FilterForm, HistoryFilterForm
 from diagnosis.forms import ScanUploadForm
 from diagnosis.model_card import PLOT_LABELS, card_summary
 from diagnosis.models import Scan
@@ -139,24 +139,28 @@ def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, QuerySet[
     return form, scan_list(request.user, form.filters())
 
 
+def _filtered_page(request: HttpRequest, form: FilterForm, rows: QuerySet) -> dict:
+    """A list page's context: the asked page of ``rows``, its filters and their problems,
+    and the query string without the page (for the pages' and the export's links)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "page": Paginator(rows, HISTORY_PAGE_SIZE).get_page(request.GET.get("page")),
+        "filters": form,
+        "problems": form.problems(),
+        "query": query.urlencode(),
+        "filtered": bool(query),
+    }
+
+
 @require_GET
 def scan_history(request: HttpRequest) -> HttpResponse:
     form, scans = _history_filters(request)
-    page = Paginator(scans, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "diagnosis/history.html",
-        {
-            "page": page,
-            "filters": form,
-            "problems": form.problems(),
-            "query": query.urlencode(),
-            "filtered": bool(query),
-            "new_ids": set(request.session.get(LAST_UPLOAD, ())),
-        },
-    )
+    context = {
+        **_filtered_page(request, form, scans),
+        "new_ids": set(request.session.get(LAST_UPLOAD, ())),
+    }
+    return render(request, "diagnosis/history.html", context)
 
 
 def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
@@ -186,14 +190,8 @@ def _audit_filters(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[Acce
 @require_GET
 def audit_trail(request: HttpRequest) -> HttpResponse:
     form, events = _audit_filters(request)
-    page = Paginator(events, HISTORY_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
-        "page": page,
-        "filters": form,
-        "problems": form.problems(),
-        "query": query.urlencode(),
+        **_filtered_page(request, form, events),
         "retention_days": settings.PNEUMO_AUDIT_RETENTION_DAYS,
         "time_zone": settings.TIME_ZONE,
     }

@@ -4,7 +4,6 @@ gunicorn.conf.py, and Debian's nginx with deploy/nginx.conf.template in front of
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -14,6 +13,8 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from bench.load import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 NGINX = Path("/usr/sbin/nginx")
@@ -34,12 +35,6 @@ http {{
     include {folder}/pneumoscan.conf;
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def get(url: str, timeout: float = 5) -> int:

@@ -73,7 +73,7 @@ def test_install_switches_the_running_worker_and_model_versions_rolls_back(
         ("adapt", "command"),
         ("model_activate", "command"),
     }
-    assert f"{SITE_VERSION} from shipped" in trail.get(action="adapt").detail
+    assert trail.get(action="adapt").detail == f"{SITE_VERSION} from {TINY_VERSION}"
     assert make_scan(alice, seed=7).model_version == SITE_VERSION  # no restart
     card = read_card(settings.PNEUMO_MODEL_VERSIONS_DIR / SITE_VERSION)
     assert card.threshold_rule.startswith("sensitivity >= 95.0% and specificity >= 90.0%")
