@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
+from accounts.forms import AdminLoginForm
 from accounts.models import AccessEvent
 from accounts.sessions import sign_out_everywhere
 
@@ -33,6 +34,8 @@ class AccessEventAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_active and request.user.is_staff
 
+
+admin.site.login_form = AdminLoginForm  # says so when the directory is down
 
 User = get_user_model()
 admin.site.unregister(User)

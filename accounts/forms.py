@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
 
@@ -13,8 +14,18 @@ DIRECTORY_DOWN_MESSAGE = (
 )
 
 
-class LoginForm(AuthenticationForm):
+class DirectoryDownMixin:
+    """An AuthenticationForm that says "directory down" rather than "wrong password"."""
+
     def get_invalid_login_error(self) -> ValidationError:
         if getattr(self.request, DIRECTORY_DOWN, False):
             return ValidationError(DIRECTORY_DOWN_MESSAGE, code="directory_unavailable")
         return super().get_invalid_login_error()
+
+
+class LoginForm(DirectoryDownMixin, AuthenticationForm):
+    """The site's login page."""
+
+
+class AdminLoginForm(DirectoryDownMixin, AdminAuthenticationForm):
+    """The admin's login page (staff only, as Django's)."""

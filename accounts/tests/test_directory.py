@@ -117,6 +117,8 @@ def test_a_stopped_directory_is_said_on_the_page_and_local_accounts_still_sign_i
 
     _, status, page = sign_in("rita", RITA_PASSWORD)
     assert status == 200 and "hospital directory cannot be reached" in page
+    admin = Client().post("/admin/login/", {"username": "ivan", "password": IVAN_PASSWORD})
+    assert "hospital directory cannot be reached" in admin.content.decode()
     token = APIClient().post(TOKEN, {"username": "rita", "password": RITA_PASSWORD})
     assert token.status_code == 503 and token.json()["detail"] == DIRECTORY_DOWN_MESSAGE
     _, status, _ = sign_in("local", "local-password-1")
