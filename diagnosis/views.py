@@ -18,6 +18,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
@@ -120,14 +121,23 @@ def _upload_results(request: HttpRequest, result: BatchResult, sent: int) -> Htt
         )
     results = result.scans + [duplicate.scan for duplicate in result.duplicates]
     if len(results) == 1 and not result.rejected:
-        return redirect(results[0])
+        return _go_to(request, results[0].get_absolute_url())
     ids = [scan.pk for scan in results]
     request.session[LAST_UPLOAD] = ids
     messages.success(request, f"Analysed {len(result.scans)} of {sent} files.")
     for rejected in result.rejected:
         messages.error(request, f"{rejected.filename} was not analysed: {rejected.detail}")
     batch = ",".join(map(str, ids))
-    return redirect(f"{reverse('diagnosis:scan-history')}?batch={batch}")
+    return _go_to(request, f"{reverse('diagnosis:scan-history')}?batch={batch}")
+
+
+def _go_to(request: HttpRequest, url: str) -> HttpResponse:
+    """Where an upload lands. The upload script (XMLHttpRequest) gets the address as JSON
+    and goes there itself: a redirect it followed would spend the page's messages on a
+    response it never shows."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return JsonResponse({"location": url})
+    return redirect(url)
 
 
 def _history_filters(request: HttpRequest) -> tuple[HistoryFilterForm, QuerySet[Scan]]:

@@ -26,7 +26,7 @@ from pydicom.errors import InvalidDicomError
 
 from diagnosis.errors import NotConfigured, UploadRejected
 from diagnosis.models import Scan
-from diagnosis.services import Origin, scan_upload
+from diagnosis.services import Origin, megabytes, scan_upload
 from pacs import stow
 from pacs.models import Delivery, ReceivedInstance
 from pacs.routing import route
@@ -89,8 +89,8 @@ def instance_receive(data: bytes, *, source: str, calling_ae: str) -> Received:
     """Keep, analyse and queue the result of one received DICOM instance (its bytes, with
     the file meta); the status is the DIMSE status to answer with."""
     if len(data) > settings.PNEUMO_MAX_UPLOAD_BYTES:
-        limit = settings.PNEUMO_MAX_UPLOAD_BYTES / 1e6
-        return instance_refuse(data, source, calling_ae, OUT_OF_RESOURCES, f"over {limit:.1f} MB")
+        limit = megabytes(settings.PNEUMO_MAX_UPLOAD_BYTES)
+        return instance_refuse(data, source, calling_ae, OUT_OF_RESOURCES, f"over {limit}")
     header = _header(data)
     if header is None:
         reason = "not a readable DICOM dataset"

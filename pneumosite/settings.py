@@ -292,7 +292,7 @@ PNEUMO_MODEL_VERSIONS_DIR = Path(env_str("PNEUMO_MODEL_VERSIONS_DIR") or VAR_DIR
 # TensorFlow threads per process; 0: one per core (gunicorn.conf.py divides the cores
 # among its workers).
 PNEUMO_TF_THREADS = env_int("PNEUMO_TF_THREADS", 0)
-PNEUMO_MAX_UPLOAD_BYTES = env_int("PNEUMO_MAX_UPLOAD_BYTES", 25 * 1024 * 1024)
+PNEUMO_MAX_UPLOAD_BYTES = env_int("PNEUMO_MAX_UPLOAD_BYTES", 25_000_000)  # 25 MB
 PNEUMO_MAX_IMAGE_PIXELS = env_int("PNEUMO_MAX_IMAGE_PIXELS", 40_000_000)
 # What decoding one upload may cost: bytes of the decoded frame(s) (checked from the
 # codestream before decoding), progressive JPEG scans, and the memory and seconds of the
@@ -308,7 +308,7 @@ PNEUMO_ACCEPT_BURNED_IN = env_bool("PNEUMO_ACCEPT_BURNED_IN", False)
 # Site secret for the DICOM patient key (HMAC-SHA-256 of PatientID); empty: no key is kept.
 PNEUMO_PATIENT_KEY_SECRET = env_str("PNEUMO_PATIENT_KEY_SECRET")
 PNEUMO_MAX_BATCH_FILES = env_int("PNEUMO_MAX_BATCH_FILES", 32)
-PNEUMO_MAX_BATCH_BYTES = env_int("PNEUMO_MAX_BATCH_BYTES", 200 * 1024 * 1024)
+PNEUMO_MAX_BATCH_BYTES = env_int("PNEUMO_MAX_BATCH_BYTES", 200_000_000)  # 200 MB
 DATA_UPLOAD_MAX_NUMBER_FILES = max(PNEUMO_MAX_BATCH_FILES, 1)
 PNEUMO_DISPLAY_SIZE = env_int("PNEUMO_DISPLAY_SIZE", 1024)
 PNEUMO_THUMBNAIL_SIZE = env_int("PNEUMO_THUMBNAIL_SIZE", 160)

@@ -50,18 +50,24 @@ def display_filename(name: str | None) -> str:
     return name or "upload"
 
 
+def megabytes(size: float) -> str:
+    """A size as every message, page and doc says it: decimal megabytes, "25 MB", "26.2 MB"
+    (the upload script says it the same way)."""
+    return f"{size / 1e6:.1f}".removesuffix(".0") + " MB"
+
+
 def _read_upload(uploaded_file: UploadedFile) -> bytes:
     limit = settings.PNEUMO_MAX_UPLOAD_BYTES
     if uploaded_file.size is not None and uploaded_file.size > limit:
         raise UploadRejected(
-            f"The file is {uploaded_file.size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB."
+            f"The file is {megabytes(uploaded_file.size)}; the limit is {megabytes(limit)} a file."
         )
     uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
     if not data:
         raise UploadRejected("The file is empty.")
     if len(data) > limit:
-        raise UploadRejected(f"The file is larger than the limit of {limit / 1e6:.1f} MB.")
+        raise UploadRejected(f"The file is larger than the limit of {megabytes(limit)} a file.")
     return data
 
 
@@ -110,15 +116,21 @@ class UploadLimits:
     """What one request may bring, in words for the upload form and the errors."""
 
     files: int
-    file_mb: float
-    batch_mb: float
+    file_bytes: int
+    batch_bytes: int
 
     @classmethod
     def from_settings(cls) -> UploadLimits:
         return cls(
             files=settings.PNEUMO_MAX_BATCH_FILES,
-            file_mb=settings.PNEUMO_MAX_UPLOAD_BYTES / 1e6,
-            batch_mb=settings.PNEUMO_MAX_BATCH_BYTES / 1e6,
+            file_bytes=settings.PNEUMO_MAX_UPLOAD_BYTES,
+            batch_bytes=settings.PNEUMO_MAX_BATCH_BYTES,
+        )
+
+    def describe(self) -> str:
+        return (
+            f"Up to {self.files} files at once, {megabytes(self.file_bytes)} each and "
+            f"{megabytes(self.batch_bytes)} in all."
         )
 
 
@@ -140,8 +152,8 @@ def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
     total = sum(upload.size or 0 for upload in uploaded_files)
     if total > settings.PNEUMO_MAX_BATCH_BYTES:
         raise UploadRejected(
-            f"The files add up to {total / 1e6:.1f} MB; the limit per request is "
-            f"{settings.PNEUMO_MAX_BATCH_BYTES / 1e6:.1f} MB."
+            f"The files add up to {megabytes(total)}; the limit is "
+            f"{megabytes(settings.PNEUMO_MAX_BATCH_BYTES)} an upload."
         )
 
 

@@ -19,18 +19,32 @@
     problem.hidden = true;
   }
 
+  function megabytes(size) {  // as the server says sizes (diagnosis.services.megabytes)
+    return (size / MB).toFixed(1).replace(/\.0$/, "") + " MB";
+  }
+
   function limitProblem(files) {
     var maxFiles = Number(form.dataset.maxFiles);
+    var maxFile = Number(form.dataset.maxFileBytes);
+    var maxBatch = Number(form.dataset.maxBatchBytes);
     var total = 0;
+    var problems = [];
     if (files.length > maxFiles) {
-      return files.length + " files chosen: at most " + maxFiles + " can be analysed at once.";
+      problems.push(files.length + " files chosen: at most " + maxFiles +
+        " can be analysed at once; send the others in another upload.");
     }
-    for (var i = 0; i < files.length; i += 1) { total += files[i].size; }
-    if (total > Number(form.dataset.maxBatchMb) * MB) {
-      return "The files add up to " + (total / MB).toFixed(1) + " MB; the limit is " +
-        Number(form.dataset.maxBatchMb).toFixed(0) + " MB per upload.";
+    for (var i = 0; i < files.length; i += 1) {
+      total += files[i].size;
+      if (files[i].size > maxFile) {
+        problems.push(files[i].name + " is " + megabytes(files[i].size) + "; the limit is " +
+          megabytes(maxFile) + " a file.");
+      }
     }
-    return "";
+    if (total > maxBatch) {
+      problems.push("The files add up to " + megabytes(total) + "; the limit is " +
+        megabytes(maxBatch) + " an upload.");
+    }
+    return problems.join(" ");
   }
 
   function progressRows(files) {
@@ -61,8 +75,11 @@
   }
 
   function showAnswer(request) {
-    if (request.status < 400 && request.responseURL) {
-      window.location.assign(request.responseURL);
+    // Success: the server names the results page (as JSON, not a redirect, so that the
+    // page, rendered once, still carries every file's message); an error: its page here.
+    var type = request.getResponseHeader("Content-Type") || "";
+    if (request.status < 400 && type.indexOf("application/json") === 0) {
+      window.location.assign(JSON.parse(request.responseText).location);
       return;
     }
     var page = new DOMParser().parseFromString(request.responseText, "text/html");
@@ -84,6 +101,7 @@
     var rows = progressRows(files);
     var request = new XMLHttpRequest();
     request.open("POST", form.action || window.location.href);
+    request.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     request.upload.addEventListener("progress", function (step) {
       if (step.lengthComputable) { showSent(rows, step.loaded, step.total); }
     });
