@@ -85,7 +85,8 @@ def test_oversized_upload_is_refused_by_size_without_being_kept(alice_api, model
     )
 
     assert response.status_code == 400
-    assert f"The file is {len(big) / 1e6:.1f} MB; the limit is 0.1 MB a file." == response.json()["detail"]
+    detail = response.json()["detail"]
+    assert detail == f"The file is {len(big) / 1e6:.1f} MB; the limit is 0.1 MB a file."
     assert stored_files(settings.MEDIA_ROOT) == []
 
 
