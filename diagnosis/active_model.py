@@ -41,7 +41,7 @@ __all__ = [
     "activate",
     "active_model_dir",
     "active_name",
-    "calibrated_for_site",
+    "card_of_version",
     "current_card",
     "current_model_dir",
     "current_predictor",
@@ -49,7 +49,9 @@ __all__ = [
     "load_model_now",
     "models_root",
     "performance_report",
+    "relation_to_active",
     "saliency_note",
+    "score_is_probability",
     "shipped_model_dir",
 ]
 
@@ -134,13 +136,41 @@ def load_model_now() -> ModelCard:
     return predictor.card
 
 
-def calibrated_for_site(card: ModelCard | None, version: str) -> bool:
-    """Whether the model that judged a scan (``version``) is the active one and its card
-    says its calibration was adapted to this site: only then is its score a probability
-    here. (Adapted versions record how in ``card.adaptation``; older cards have no such
-    field.)"""
-    return (
-        card is not None
-        and card.version == version
-        and getattr(card, "adaptation", None) is not None
-    )
+# Cards by version: a version's card never changes once installed (only hits are kept:
+# a version may be installed later, by another machine).
+_cards: dict[tuple[Path, Path, str], ModelCard] = {}
+
+
+def card_of_version(version: str) -> ModelCard | None:
+    """The card of the model version that judged a scan (its ``model_version``), or None
+    when this machine has no such version."""
+    root, shipped = models_root(), shipped_model_dir()
+    if (root, shipped, version) not in _cards:
+        for candidate in versions.list_versions(root, shipped):
+            if candidate.card is not None:
+                _cards.setdefault((root, shipped, candidate.card.version), candidate.card)
+    return _cards.get((root, shipped, version))
+
+
+def score_is_probability(version: str) -> bool:
+    """Whether the scores of model ``version`` are probabilities at this site: its
+    calibration was fitted on the site's reviews. Each scan is described by the model that
+    judged it, whichever is active now."""
+    card = card_of_version(version)
+    return card is not None and card.calibrated_at_site()
+
+
+def relation_to_active(version: str) -> str:
+    """"active", "older" or "newer" (installed before or after the active version), or
+    "unknown" (not on this machine): how a scan's model stands to the one judging now."""
+    order = [
+        v.card.version
+        for v in versions.list_versions(models_root(), shipped_model_dir())
+        if v.card is not None
+    ]
+    active = current_card()
+    if active is None or version not in order or active.version not in order:
+        return "unknown"
+    if version == active.version:
+        return "active"
+    return "older" if order.index(version) < order.index(active.version) else "newer"

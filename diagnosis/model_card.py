@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from diagnosis.active_model import ModelCard
+from diagnosis.active_model import ModelCard, card_of_version
 from diagnosis.models import to_score
 
 PLOT_LABELS = {
@@ -76,10 +76,11 @@ def card_summary(card: ModelCard | None) -> dict[str, Any] | None:
         "threshold_rule": card.threshold_rule,
         "cutoff": to_score(card.threshold),
         "band": _band(card),
-        "calibrated_for_site": getattr(card, "adaptation", None) is not None,
+        "calibrated_for_site": card.calibrated_at_site(),
         "temperature": card.calibration.temperature,
         "histogram_equalisation": card.equalize,
         "calibration": card.calibration.report(),
+        "adaptation": _adaptation(card),
         "metrics": metric_rows(card),
         "heatmap": HEATMAP_METHOD,
         "data": card.provenance.data,
@@ -91,6 +92,43 @@ def card_summary(card: ModelCard | None) -> dict[str, Any] | None:
         "out_of_distribution": dict(sorted(asdict(card.gate).items())) if card.gate else None,
         "intended_use": INTENDED_USE,
         "limitations": LIMITATIONS,
+    }
+
+
+COMPARED = ("roc_auc", "sensitivity", "specificity", "accuracy")
+
+
+def _held_out(figures: dict) -> dict[str, Any]:
+    """A version's figures on the site's held-out reviews, each with its 95% interval."""
+    intervals = figures.get("intervals", {})
+    return {
+        name: {"value": figures.get(name), "interval": intervals.get(name)} for name in COMPARED
+    }
+
+
+def _adaptation(card: ModelCard) -> dict[str, Any] | None:
+    """How a site version was made and how it compared with the version it came from on
+    the same held-out reviews; with that version's own evaluation (its card's)."""
+    adaptation = card.adaptation
+    if adaptation is None:
+        return None
+    base = card_of_version(adaptation.from_version)
+    return {
+        "from_version": adaptation.from_version,
+        "kind": adaptation.kind,
+        "created_at": adaptation.created_at,
+        "source": adaptation.source,
+        "site_images": adaptation.site_images,
+        "training_images": adaptation.training_images,
+        "before": _held_out(adaptation.before),
+        "after": _held_out(adaptation.after),
+        "threshold_rule": adaptation.threshold_rule,
+        "install_rule": adaptation.install_rule,
+        "forced": adaptation.forced,
+        "checks_failed": list(adaptation.checks_failed),
+        "reviewers": adaptation.reviewers,
+        "left_out": adaptation.left_out,
+        "base_metrics": metric_rows(base) if base is not None else [],
     }
 
 

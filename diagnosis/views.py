@@ -29,11 +29,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import AccessEvent
 from accounts.selectors import AuditFilters, audit_events
 from diagnosis.active_model import (
-    calibrated_for_site,
+    card_of_version,
     current_card,
     current_model_dir,
     load_model_now,
+    relation_to_active,
     saliency_note,
+    score_is_probability,
 )
 from diagnosis.deliveries import scan_deliveries
 from diagnosis.errors import (
@@ -215,12 +217,14 @@ def audit_export_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _result_context(scan: Scan) -> dict:
-    """What the result and report pages say about a scan's verdict and its scale."""
-    card = current_card()
+    """What the result and report pages say about a scan's verdict and its scale: in the
+    words of the model version that judged it, whichever is active now."""
+    card = card_of_version(scan.model_version)
     return {
         "scan": scan,
-        "score_is_probability": calibrated_for_site(card, scan.model_version),
+        "score_is_probability": score_is_probability(scan.model_version),
         "calibration": card.calibration if card else None,
+        "judged_by": relation_to_active(scan.model_version),
         "saliency_note": saliency_note(scan.saliency_peak, scan.saliency_area),
         "deliveries": scan_deliveries(scan),
     }

@@ -4,7 +4,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import AccessEvent
-from diagnosis.active_model import calibrated_for_site, current_card
+from diagnosis.active_model import score_is_probability
 from diagnosis.deliveries import scan_deliveries
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
 
@@ -40,8 +40,9 @@ class VerdictSerializer(serializers.Serializer):
 
     predicted_class = serializers.SerializerMethodField()
     pneumonia_probability = ProbabilityField(
-        allow_null=True, help_text="0..1, 4 decimals; a probability only where "
-        "`score_is_probability` is true (calibration fitted on this site)",
+        allow_null=True, help_text="0..1, 4 decimals: a score, and a probability only where "
+        "`score_is_probability` is true (the model version that judged the scan was "
+        "calibrated on this site's reviews)",
     )  # fmt: skip
     threshold = ProbabilityField(help_text="The cut-off on the same 0..1 scale, 4 decimals.")
     score = serializers.FloatField(
@@ -176,11 +177,9 @@ class ScanSerializer(VerdictSerializer, serializers.ModelSerializer):
         return self._file_url(scan, "saliency") if scan.is_recognised else None
 
     def get_score_is_probability(self, scan: Scan) -> bool:
-        """True only when the model that judged the scan is calibrated for this site."""
-        # The active card once per response (a list shares its context with its items).
-        if "active_card" not in self.context:
-            self.context["active_card"] = current_card()
-        return calibrated_for_site(self.context["active_card"], scan.model_version)
+        """True only when the model version that judged the scan was calibrated on this
+        site's reviews (whichever version is active now)."""
+        return score_is_probability(scan.model_version)
 
     @extend_schema_field(ReviewSerializer(allow_null=True))
     def get_review(self, scan: Scan) -> dict | None:

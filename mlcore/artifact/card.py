@@ -32,6 +32,10 @@ LAST_CONV_LAYER = "last_conv"
 LOGIT_LAYER = "logit"
 
 
+# The calibration method a site head records (mlcore.site.adaptation).
+SITE_CALIBRATION = "Platt scaling on the site head's out-of-fold scores, folded into its weights"
+
+
 @dataclass
 class Calibration:
     """How a logit becomes a probability: ``sigmoid(logit / temperature)``, and its report.
@@ -178,6 +182,11 @@ class ModelCard:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2, sort_keys=True)
+
+    def calibrated_at_site(self) -> bool:
+        """Whether this model's calibration was fitted on the site's own reviews (a site
+        head, or a threshold moved on one): only then is its score a probability there."""
+        return self.adaptation is not None and self.calibration.method == SITE_CALIBRATION
 
     @classmethod
     def from_dict(cls, payload: Any) -> ModelCard:

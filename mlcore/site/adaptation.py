@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from mlcore.artifact import versions
-from mlcore.artifact.card import Adaptation, Calibration, ModelCard
+from mlcore.artifact.card import SITE_CALIBRATION, Adaptation, Calibration, ModelCard
 from mlcore.artifact.files import GATE_FILENAMES, load_model, model_path, read_card, write_card
 from mlcore.errors import DatasetError, InvalidOption, OutOfTime
 from mlcore.model.inference import Predictor
@@ -254,10 +254,7 @@ def _site_card(
         f"{options.sensitivity_margin:g})"
     )
     if kind == "head":
-        card.calibration = Calibration(
-            temperature=1.0,
-            method="Platt scaling on the site head's out-of-fold scores, folded into its weights",
-        )
+        card.calibration = Calibration(temperature=1.0, method=SITE_CALIBRATION)
     card.site = None
     card.metrics = {"site_held_out": after}
     card.adaptation = Adaptation(

@@ -39,12 +39,12 @@ def test_plots_are_served_only_by_known_name(alice_client, model):
         (model / "roc.png").unlink()
 
 
-def test_scan_judged_by_an_older_model_says_so(alice_client, alice, make_scan):
+def test_scan_judged_by_a_model_no_longer_here_says_so(alice_client, alice, make_scan):
     scan = make_scan(alice)
     scan.model_version = "2025-01-01-old"
     scan.save()
 
     text = alice_client.get(scan.get_absolute_url()).content.decode()
 
-    assert "judged by an older model" in text
+    assert "a model not installed on this machine" in text
     assert "2025-01-01-old" in text
