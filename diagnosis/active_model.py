@@ -161,7 +161,7 @@ def score_is_probability(version: str) -> bool:
 
 
 def relation_to_active(version: str) -> str:
-    """"active", "older" or "newer" (installed before or after the active version), or
+    """ "active", "older" or "newer" (installed before or after the active version), or
     "unknown" (not on this machine): how a scan's model stands to the one judging now."""
     order = [
         v.card.version
