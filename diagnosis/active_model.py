@@ -161,8 +161,8 @@ def score_is_probability(version: str) -> bool:
 
 
 def relation_to_active(version: str) -> str:
-    """ "active", "older" or "newer" (installed before or after the active version), or
-    "unknown" (not on this machine): how a scan's model stands to the one judging now."""
+    """How a scan's model stands to the one judging now: active, older or newer (installed
+    before or after the active version), or unknown (not on this machine)."""
     order = [
         v.card.version
         for v in versions.list_versions(models_root(), shipped_model_dir())
