@@ -1,5 +1,6 @@
 """gunicorn settings. No preload: TensorFlow does not survive a fork, so each worker
-loads the model itself on its first prediction."""
+loads the model itself, as it starts (PNEUMO_WARM_START, the default) or on its first
+prediction."""
 
 import os
 import re
@@ -41,3 +42,14 @@ else:
     _var_dir = os.environ.get("PNEUMO_VAR_DIR") or os.path.join(os.path.dirname(__file__), "var")
     _name = "gunicorn-" + re.sub(r"[^A-Za-z0-9.]+", "-", bind) + ".ctl"
     control_socket = _control or os.path.join(_var_dir, "run", _name)
+
+
+def post_worker_init(worker) -> None:
+    """Warm start: the worker loads the model in the background as soon as it has started
+    (the readiness check answers "loading" until then), so that no upload pays the load.
+    PNEUMO_WARM_START=0: on the first prediction instead (a worker that only serves pages
+    never imports TensorFlow)."""
+    if os.environ.get("PNEUMO_WARM_START", "1") != "0":
+        from diagnosis.active_model import warm_up
+
+        warm_up()

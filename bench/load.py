@@ -84,11 +84,6 @@ class Server:
                     sizes.append(int(line.split()[1]) / 1024)
         return sizes
 
-    def workers_loaded_tensorflow(self) -> bool:
-        return any(
-            "_pywrap_tensorflow" in Path(f"/proc/{pid}/maps").read_text()
-            for pid in self.worker_pids()
-        )
 
 
 @contextmanager

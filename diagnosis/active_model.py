@@ -16,6 +16,7 @@ import logging
 import threading
 from pathlib import Path
 
+from django import db
 from django.conf import settings
 from django.db import transaction
 
@@ -53,6 +54,8 @@ __all__ = [
     "saliency_note",
     "score_is_probability",
     "shipped_model_dir",
+    "warm_up",
+    "warming_up",
 ]
 
 saliency_note = strength_note  # a scan's kept map: "weak", "diffuse" or "" (clear, none)
@@ -124,6 +127,37 @@ def current_card() -> ModelCard | None:
         return current_predictor().card
     except ArtifactError:
         return None
+
+
+# The worker's warm start (gunicorn.conf.py): "" (none began), "loading", "ready", "failed".
+_warm_start = {"state": ""}
+
+
+def warm_up() -> threading.Thread:
+    """Load the active model in the background, as a web worker starts, so that no upload
+    pays the load; the readiness check answers "loading" meanwhile."""
+    _warm_start["state"] = "loading"
+
+    def load() -> None:
+        try:
+            card = load_model_now()
+        except Exception as exc:  # no model, no database yet: the first upload says why
+            _warm_start["state"] = "failed"
+            logger.error("Warm start: the model cannot be loaded: %s", exc)
+            return
+        finally:
+            db.connection.close()  # this thread's own connection
+        _warm_start["state"] = "ready"
+        logger.info("Warm start: model %s ready", card.version)
+
+    thread = threading.Thread(target=load, name="model-warm-start", daemon=True)
+    thread.start()
+    return thread
+
+
+def warming_up() -> bool:
+    """Whether this worker is still loading its model at start."""
+    return _warm_start["state"] == "loading"
 
 
 def load_model_now() -> ModelCard:

@@ -36,6 +36,7 @@ from diagnosis.active_model import (
     relation_to_active,
     saliency_note,
     score_is_probability,
+    warming_up,
 )
 from diagnosis.deliveries import scan_deliveries
 from diagnosis.errors import (
@@ -353,10 +354,10 @@ def model_plot(request: HttpRequest, name: str) -> FileResponse:
     return FileResponse(path.open("rb"), content_type="image/png")
 
 
-def _health(request: HttpRequest, status: int, detail: str) -> HttpResponse:
-    """Says "ok" or "not ready" to anyone (a load balancer needs no more); staff also read
-    why and which model (the version and its path are for operators)."""
-    said = "ok" if status == 200 else "not ready"
+def _health(request: HttpRequest, status: int, detail: str, said: str = "") -> HttpResponse:
+    """Says "ok", "loading" or "not ready" to anyone (a load balancer needs no more); staff
+    also read why and which model (the version and its path are for operators)."""
+    said = said or ("ok" if status == 200 else "not ready")
     if request.user.is_staff:
         said = f"{said}: {detail}"
     return HttpResponse(said, status=status, content_type="text/plain")
@@ -365,7 +366,8 @@ def _health(request: HttpRequest, status: int, detail: str) -> HttpResponse:
 @login_not_required
 @require_GET
 def healthcheck(request: HttpRequest) -> HttpResponse:
-    """200 when the app and database work; with ?model=1, the model too; else 503."""
+    """200 when the app and database work; with ?model=1, the model too (503 "loading"
+    while the worker loads it at start); else 503."""
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -373,6 +375,8 @@ def healthcheck(request: HttpRequest) -> HttpResponse:
         logger.exception("Health check: database unavailable")
         return _health(request, 503, "database unavailable")
     if request.GET.get("model"):
+        if warming_up():
+            return _health(request, 503, "the worker is loading its model", said="loading")
         try:
             card = load_model_now()
         except ModelUnavailable as exc:

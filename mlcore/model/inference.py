@@ -141,10 +141,13 @@ class Predictor:
         ``timeout``: seconds to wait for the model if other threads are using it.
         """
         card = self.card
-        started = time.perf_counter()
-        features, logits = self.features_and_logits(arrays, timeout=timeout)
-        distances, layout_distances = self._gates.distances(np.stack(arrays), features)
-        elapsed_ms = (time.perf_counter() - started) * 1000.0
+        with self._locked(timeout):
+            self._load_locked()
+            # The forward pass and the gate only: never a wait for the lock or a first load.
+            started = time.perf_counter()
+            features, logits = self._forward_locked(arrays)
+            distances, layout_distances = self._gates.distances(np.stack(arrays), features)
+            elapsed_ms = (time.perf_counter() - started) * 1000.0
         probabilities = 1.0 / (1.0 + np.exp(-logits / card.calibration.temperature))
         predictions = []
         for index, probability in enumerate(probabilities):
@@ -174,14 +177,17 @@ class Predictor:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Pooled features (n, d) and raw logits (n,) of preprocessed images: the compiled
         forward pass, in batches of :data:`FORWARD_BATCH`."""
-        features, logits = [], []
         with self._locked(timeout):
             self._load_locked()
-            for start in range(0, len(arrays), FORWARD_BATCH):
-                batch = np.stack(arrays[start : start + FORWARD_BATCH]).astype(np.float32)
-                pooled, raw = self._forward(batch)
-                features.append(np.asarray(pooled, dtype=np.float64))
-                logits.append(np.asarray(raw, dtype=np.float64).reshape(-1))
+            return self._forward_locked(arrays)
+
+    def _forward_locked(self, arrays: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        features, logits = [], []
+        for start in range(0, len(arrays), FORWARD_BATCH):
+            batch = np.stack(arrays[start : start + FORWARD_BATCH]).astype(np.float32)
+            pooled, raw = self._forward(batch)
+            features.append(np.asarray(pooled, dtype=np.float64))
+            logits.append(np.asarray(raw, dtype=np.float64).reshape(-1))
         return np.concatenate(features), np.concatenate(logits)
 
     def saliency(
