@@ -85,7 +85,6 @@ class Server:
         return sizes
 
 
-
 @contextmanager
 def running_server(
     workers: int,
