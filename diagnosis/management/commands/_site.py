@@ -9,6 +9,7 @@ from django.db import transaction
 
 from accounts import audit
 from diagnosis import active_model
+from diagnosis.models import to_score
 from mlcore.artifact import versions
 from mlcore.site.adaptation import Candidate, install
 
@@ -49,16 +50,24 @@ def report(command: BaseCommand, candidate: Candidate) -> None:
         f"Site images: {counts['normal']} normal, {counts['pneumonia']} pneumonia "
         f"({adaptation.source}); training images mixed in: {adaptation.training_images}"
     )
+    reviews = counts["normal"] + counts["pneumonia"]
     command.stdout.write(
-        f"{'held out (95% interval)':<26}{'ROC AUC':>22}{'sensitivity':>22}{'specificity':>22}"
-        f"{'accuracy':>22}"
+        f"Both models on the same {reviews} site images, each held out of every choice that "
+        "scored it (nested cross-validation by patient); 95% intervals:"
     )
     rows = {f"active {adaptation.from_version}": adaptation.before, "candidate": adaptation.after}
+    width = max(len(label) for label in rows) + 2
+    command.stdout.write(
+        f"{'':<{width}}{'ROC AUC':>22}{'sensitivity':>22}{'specificity':>22}{'accuracy':>22}"
+    )
     names = ("roc_auc", "sensitivity", "specificity", "accuracy")
     for label, figures in rows.items():
         cells = "".join(f"{interval(figures, name):>22}" for name in names)
-        command.stdout.write(f"{label[:25]:<26}{cells}")
-    command.stdout.write(f"Threshold {candidate.card.threshold:.3f}: {adaptation.threshold_rule}.")
+        command.stdout.write(f"{label:<{width}}{cells}")
+    command.stdout.write(
+        f"Cut-off {to_score(candidate.card.threshold):.1f} on the site's 0-100 scale "
+        f"(probability {candidate.card.threshold:.3f}): {adaptation.threshold_rule}."
+    )
 
 
 def finish(command: BaseCommand, candidate: Candidate, *, write: bool) -> None:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.core.files.storage import default_storage
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from diagnosis import active_model
+from diagnosis.management.commands._quiet import QuietCommand
 from diagnosis.management.commands._site import (
     add_site_arguments,
     finish,
@@ -25,7 +26,7 @@ def stored_images(reviews: list[SiteReview]):
             yield handle.read(), review.label, review.group
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = (
         "Adapt the active model to this site from its reviewed scans (or --data-dir): a new "
         "last layer, calibration and threshold, checked against the active model on held-out "

@@ -1,13 +1,12 @@
 """Find stored files no scan refers to, scans whose files are missing, and uploads left
 on disk."""
 
-from django.core.management.base import BaseCommand
-
+from diagnosis.management.commands._quiet import QuietCommand
 from diagnosis.services import storage_audit, storage_repair
 from diagnosis.upload_handlers import leftover_uploads
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = (
         "Report orphan files in the media folder, scans whose stored files are missing and "
         "upload files left on disk; with --delete, remove them."

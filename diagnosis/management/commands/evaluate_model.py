@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from diagnosis.management.commands._quiet import QuietCommand
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = (
         "Evaluate a model artifact on a folder in the Kaggle layout (its test/ split) or on a "
         "folder holding NORMAL/ and PNEUMONIA/, with the web app's preprocessing."

@@ -9,9 +9,10 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files import File
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from diagnosis.errors import ApplicationError, UploadRejected
+from diagnosis.management.commands._quiet import QuietCommand
 from diagnosis.models import Scan
 from diagnosis.services import (
     ImportResult,
@@ -27,7 +28,7 @@ FINDINGS = {label: Scan.PredictedClass(name.lower()) for label, name in enumerat
 SUFFIXES = IMAGE_SUFFIXES | {".dcm"}
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = (
         "Upload every image of a labelled archive (folders NORMAL/ and PNEUMONIA/, any case, "
         "at any depth) as scans of --owner, through the site's own upload path, and record "
@@ -60,14 +61,14 @@ class Command(BaseCommand):
                 f"No images in NORMAL/ or PNEUMONIA/ folders under {options['data_dir']}."
             )
         total, done, every = ImportResult(), 0, max(options["progress_every"], 1)
-        for batch in _batches(samples, max(options["batch_size"], 1)):
+        for batch in _batches(samples, max(options["batch_size"], 1), every):
             result = _import_batch(owner, reviewer, batch)
             total.imported += result.imported
             total.duplicates += result.duplicates
             total.reviews_added += result.reviews_added
             total.rejected += result.rejected
             done += len(batch)
-            if done // every > (done - len(batch)) // every or done == len(samples):
+            if done % every == 0 or done == len(samples):
                 self.stdout.write(
                     f"{done}/{len(samples)} files: {total.imported} imported, "
                     f"{total.duplicates} duplicates, {len(total.rejected)} rejected"
@@ -93,14 +94,17 @@ def _user(username: str):
         raise CommandError(f"No user named {username!r}.") from None
 
 
-def _batches(samples: Sequence[Sample], size: int) -> Iterator[list[Sample]]:
-    """Up to ``size`` files and PNEUMO_MAX_BATCH_BYTES per batch, as an upload request."""
+def _batches(samples: Sequence[Sample], size: int, every: int) -> Iterator[list[Sample]]:
+    """Up to ``size`` files and PNEUMO_MAX_BATCH_BYTES per batch, as an upload request; a
+    batch also ends at each multiple of ``every`` files (where progress is said)."""
     batch: list[Sample] = []
     batch_bytes = 0
-    for sample in samples:
+    for index, sample in enumerate(samples):
         file_bytes = sample.path.stat().st_size
         if batch and (
-            len(batch) == size or batch_bytes + file_bytes > settings.PNEUMO_MAX_BATCH_BYTES
+            len(batch) == size
+            or batch_bytes + file_bytes > settings.PNEUMO_MAX_BATCH_BYTES
+            or index % every == 0
         ):
             yield batch
             batch, batch_bytes = [], 0

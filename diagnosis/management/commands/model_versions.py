@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from diagnosis import active_model
+from diagnosis.management.commands._quiet import QuietCommand
 
 
 def held_out(figures: dict) -> str:
@@ -14,7 +15,7 @@ def held_out(figures: dict) -> str:
     return " ".join(f"{name} {figures[name]:.3f}" for name in names)
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = (
         "List the shipped model and the site versions (* marks the active one); --activate "
         "VERSION (or 'shipped') rolls back or forward: web workers on every machine switch "
@@ -30,6 +31,12 @@ class Command(BaseCommand):
 
         root, shipped = active_model.models_root(), active_model.shipped_model_dir()
         if options["activate"]:
+            known = [version.name for version in versions.list_versions(root, shipped)]
+            if options["activate"] not in known:
+                raise CommandError(
+                    f"No model version {options['activate'][:100]!r} here; the versions are: "
+                    f"{', '.join(known)}."
+                )
             try:
                 card = active_model.activate(options["activate"], by="model_versions --activate")
             except MlcoreError as exc:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from diagnosis import active_model
+from diagnosis.management.commands._quiet import QuietCommand
 from diagnosis.management.commands._site import (
     add_site_arguments,
     finish,
     min_specificity,
     report,
 )
+from diagnosis.models import to_score
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = (
         "Choose the model's decision threshold on labelled images from this site (a folder "
         "holding NORMAL/ and PNEUMONIA/, or its test/ split): the highest threshold that keeps "
@@ -68,6 +70,6 @@ class Command(BaseCommand):
             raise CommandError(f"Version {card.adaptation.from_version} is no longer installed.")
         card = active_model.activate(name, by="set_site_threshold --reset")
         self.stdout.write(
-            f"Model {card.version} active again: threshold {card.threshold:.3f} "
-            f"({card.threshold_rule})"
+            f"Model {card.version} active again: cut-off {to_score(card.threshold):.1f} on the "
+            f"0-100 scale ({card.threshold_rule})"
         )

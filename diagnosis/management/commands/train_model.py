@@ -3,12 +3,12 @@
 
 from __future__ import annotations
 
-import logging
+from django.core.management.base import CommandError
 
-from django.core.management.base import BaseCommand, CommandError
+from diagnosis.management.commands._quiet import QuietCommand
 
 
-class Command(BaseCommand):
+class Command(QuietCommand):
     help = "Train the pneumonia model on the Kaggle chest X-ray layout and write its artifact."
 
     def add_arguments(self, parser):
@@ -21,7 +21,6 @@ class Command(BaseCommand):
         from mlcore.errors import MlcoreError
         from mlcore.training import train
 
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
         try:
             output, card = train(config_from_options(options))
         except MlcoreError as exc:

@@ -46,6 +46,23 @@ def test_imports_each_image_as_a_scan_reviewed_with_its_folder(archive, reviewer
     assert "2/6 files" in output and "6/6 files" in output  # progress every 2 files
 
 
+def test_progress_at_each_multiple_and_no_log_noise_at_the_default_verbosity(
+    archive, reviewer, model, caplog
+):
+    caplog.set_level(1, logger="nobody")  # capture whatever the command lets through
+    output = run(data_dir=archive, owner="alice", batch_size=4, progress_every=3)
+
+    progress = [line.split(" files")[0] for line in output.splitlines() if " files:" in line]
+    assert progress == ["3/6", "6/6"]  # the batch of 4 ends at 3: the line says what it says
+    assert not [r for r in caplog.records if r.levelno < 30 and r.name.startswith("diagnosis")]
+
+
+def test_verbosity_2_shows_the_apps_info_lines(archive, reviewer, model, caplog):
+    caplog.set_level(1, logger="nobody")
+    run(data_dir=archive, owner="alice", verbosity=2)
+    assert any(r.name.startswith("diagnosis") and r.levelno == 20 for r in caplog.records)
+
+
 def test_a_second_run_adds_nothing(archive, reviewer, model):
     run(data_dir=archive, owner="alice")
     reviews = ScanReview.objects.count()
