@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from diagnosis.models import Scan
+from diagnosis.models import Scan, Ward
 from diagnosis.services import (
     MAX_REVIEW_COMMENT,
     scan_delete,
@@ -79,3 +79,11 @@ class ScanAdmin(admin.ModelAdmin):
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Scan]) -> None:
         scans_delete(scans=queryset)
+
+
+@admin.register(Ward)
+class WardAdmin(admin.ModelAdmin):
+    """Wards: a reviewer of a ward sees and reviews its members' scans, without staff."""
+
+    list_display = ("name",)
+    filter_horizontal = ("members", "reviewers")

@@ -104,6 +104,14 @@ AUDITED_READS = {
     "api:audit-list": Action.VIEW_AUDIT,
     "api:audit-export": Action.EXPORT,
     "admin:diagnosis_scan_change": Action.VIEW_SCAN,
+    "diagnosis:worklist": Action.VIEW_HISTORY,
+    "diagnosis:scan-compare": Action.VIEW_SCAN,
+}
+READ_DETAILS = {
+    "api:scan-thumbnail": "thumbnail",
+    "admin:diagnosis_scan_change": "admin",
+    "diagnosis:worklist": "worklist",
+    "diagnosis:scan-compare": "side by side",
 }
 FILE_ACTIONS = {
     "image": Action.VIEW_IMAGE,
@@ -137,8 +145,7 @@ def _audited_action(request: HttpRequest, status: int) -> tuple[str, str] | None
             kind = match.kwargs.get("kind", "")
             return FILE_ACTIONS[kind], kind if kind == "thumbnail" else ""
         action = AUDITED_READS.get(match.view_name)
-        detail = {"api:scan-thumbnail": "thumbnail", "admin:diagnosis_scan_change": "admin"}
-        return (action, detail.get(match.view_name, "")) if action else None
+        return (action, READ_DETAILS.get(match.view_name, "")) if action else None
     action = AUDITED_WRITES.get((match.view_name, request.method))
     return (action, f"refused: HTTP {status}") if action and status >= 400 else None
 

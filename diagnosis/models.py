@@ -242,3 +242,22 @@ class ActiveModel(models.Model):
 
     def __str__(self) -> str:
         return f"Active model {self.name}"
+
+
+class Ward(models.Model):
+    """A group of users (a ward, a clinic) whose scans its reviewers see and review, as
+    staff would but without staff's other rights (the admin, every scan)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="wards", blank=True, help_text="whose scans"
+    )
+    reviewers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        related_name="reviewed_wards",
+        blank=True,
+        help_text="who sees and reviews the members' scans",
+    )
+
+    def __str__(self) -> str:
+        return self.name

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import F, Q, QuerySet
+from django.db.models import Case, F, Q, QuerySet, Value, When
 
 from diagnosis.active_model import performance_report
-from diagnosis.models import Scan
+from diagnosis.models import Scan, Ward
 
 # name -> (label, ordering); ties broken by id so pages never repeat or skip a row.
 SORTS = {
@@ -51,15 +51,23 @@ class ScanFilters:
 
 
 def scans_visible_to(user: AbstractBaseUser) -> QuerySet[Scan]:
-    """A user's own scans; staff see everyone's."""
+    """A user's own scans, and those of the members of the wards they review; staff see
+    everyone's."""
     scans = Scan.objects.select_related("owner", "reviewed_by")
-    return scans if user.is_staff else scans.filter(owner=user)
+    if user.is_staff:
+        return scans
+    ward_members = Ward.members.through.objects.filter(ward__reviewers=user).values("user_id")
+    return scans.filter(Q(owner=user) | Q(owner_id__in=ward_members))
 
 
 def user_can_review(user: AbstractBaseUser) -> bool:
-    """Staff, and users granted review_scan (the "Reviewers" group), record reviews of
-    the scans they can see."""
-    return user.is_active and (user.is_staff or user.has_perm(REVIEW_PERMISSION))
+    """Staff, users granted review_scan (the "Reviewers" group) and the reviewers of a ward
+    record reviews of the scans they can see."""
+    return user.is_active and (
+        user.is_staff
+        or user.has_perm(REVIEW_PERMISSION)
+        or Ward.objects.filter(reviewers=user).exists()
+    )
 
 
 NO_REVIEWER = "(no reviewer recorded)"
@@ -131,19 +139,55 @@ def scan_list(user: AbstractBaseUser, filters: ScanFilters | None = None) -> Que
     return scans.order_by(*ordering)
 
 
-def scan_next_unreviewed(user: AbstractBaseUser, current: Scan) -> Scan | None:
-    """The reviewer's worklist, oldest first: the first unreviewed scan ``user`` can see
-    uploaded after ``current``, else (wrapping round) the oldest one before it."""
-    unreviewed = (
+# The worklist's order: what most needs a clinician first. 0: the model says pneumonia,
+# clear of its borderline band; 1: borderline (either side of the cut-off); 2: the rest
+# (normal and clear, or not recognised); oldest first inside each.
+BORDERLINE_ROW = Q(
+    status=Scan.Status.PREDICTED,
+    band_low__isnull=False,
+    pneumonia_probability__gte=F("band_low"),
+    pneumonia_probability__lte=F("band_high"),
+)
+PRIORITY = Case(
+    When(BORDERLINE_ROW, then=Value(1)),
+    When(status=Scan.Status.PREDICTED, predicted_class=Scan.PredictedClass.PNEUMONIA, then=0),
+    default=Value(2),
+)
+PRIORITY_LABELS = {0: "Pneumonia", 1: "Borderline", 2: "Normal or not recognised"}
+
+
+def scan_worklist(user: AbstractBaseUser) -> QuerySet[Scan]:
+    """The unreviewed scans ``user`` can see, in the worklist's order (``priority``)."""
+    return (
         scans_visible_to(user)
         .filter(REVIEW_FILTERS["unreviewed"][1])
-        .exclude(pk=current.pk)
-        .order_by("created_at", "id")
+        .annotate(priority=PRIORITY)
+        .order_by("priority", "created_at", "id")
     )
-    later = Q(created_at__gt=current.created_at) | Q(
-        created_at=current.created_at, id__gt=current.pk
+
+
+def scan_next_unreviewed(user: AbstractBaseUser, current: Scan) -> Scan | None:
+    """The scan after ``current`` in ``user``'s worklist, else (wrapping round) its first;
+    ``current`` itself never (reviewed or not)."""
+    place = Scan.objects.filter(pk=current.pk).annotate(priority=PRIORITY)
+    priority = place.values_list("priority", flat=True).first()
+    worklist = scan_worklist(user).exclude(pk=current.pk)
+    if priority is None:  # deleted meanwhile
+        return worklist.first()
+    after = (
+        Q(priority__gt=priority)
+        | Q(priority=priority, created_at__gt=current.created_at)
+        | Q(priority=priority, created_at=current.created_at, id__gt=current.pk)
     )
-    return unreviewed.filter(later).first() or unreviewed.first()
+    return worklist.filter(after).first() or worklist.first()
+
+
+def scan_priors(user: AbstractBaseUser, scan: Scan) -> QuerySet[Scan]:
+    """The patient's other scans ``user`` can see (the same patient key), newest first."""
+    if not scan.patient_key:
+        return Scan.objects.none()
+    same_patient = scans_visible_to(user).filter(patient_key=scan.patient_key)
+    return same_patient.exclude(pk=scan.pk).order_by("-created_at", "-id")
 
 
 def site_performance(user: AbstractBaseUser) -> list[dict]:

@@ -46,6 +46,8 @@ urlpatterns = [
         name="scan-override-gate",
     ),
     path("scans/<id:pk>/report/", views.scan_report, name="scan-report"),
+    path("scans/<id:pk>/compare/<id:other>/", views.scan_compare, name="scan-compare"),
+    path("worklist/", views.worklist, name="worklist"),
     path("audit/", views.audit_trail, name="audit"),
     path("audit/export.csv", views.audit_export_csv, name="audit-export"),
     path("model/", views.model_card, name="model-card"),

@@ -53,8 +53,11 @@ from diagnosis.model_card import PLOT_LABELS, card_summary
 from diagnosis.models import Scan
 from diagnosis.responses import MAP_KINDS, stored_file_response
 from diagnosis.selectors import (
+    PRIORITY_LABELS,
     scan_list,
     scan_next_unreviewed,
+    scan_priors,
+    scan_worklist,
     scans_deletable_by,
     scans_visible_to,
     site_performance,
@@ -67,6 +70,7 @@ from diagnosis.services import (
     scan_delete,
     scan_heatmap,
     scan_override_gate,
+    scan_override_gate_undo,
     scan_review,
     scan_review_clear,
     uploads_allowed,
@@ -75,8 +79,10 @@ from diagnosis.services import (
 logger = logging.getLogger(__name__)
 
 HISTORY_PAGE_SIZE = 25
-# The detail page's review buttons: finding -> (label, keyboard shortcut).
-REVIEW_BUTTONS = {"pneumonia": ("Confirm pneumonia", "p"), "normal": ("Confirm normal", "n")}
+# The detail page's review buttons, always in this order (a button that moved with the
+# model's verdict would invite a mis-click): finding -> (label, keyboard shortcut). With
+# Shift, the same key confirms and goes to the next scan of the worklist.
+REVIEW_BUTTONS = {"normal": ("Confirm normal", "n"), "pneumonia": ("Confirm pneumonia", "p")}
 
 
 # The session keeps the ids of the user's last upload, which the history marks as new.
@@ -253,14 +259,11 @@ def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "show_heatmap": show_heatmap,
         "can_review": can_review,
         "next_unreviewed": scan_next_unreviewed(request.user, scan) if can_review else None,
-        # The model's verdict first: confirming it is the common case.
-        "review_buttons": sorted(
-            (
-                {"value": value, "label": label, "key": key}
-                for value, (label, key) in REVIEW_BUTTONS.items()
-            ),
-            key=lambda button: button["value"] != scan.predicted_class,
-        ),
+        "review_buttons": [
+            {"value": value, "label": label, "key": key}
+            for value, (label, key) in REVIEW_BUTTONS.items()
+        ],
+        "priors": scan_priors(request.user, scan),
     }
     return render(request, "diagnosis/detail.html", context)
 
@@ -291,16 +294,52 @@ def scan_review_view(request: HttpRequest, pk: int) -> HttpResponse:
             comment=request.POST.get("comment", ""),
         )
         messages.success(request, f"Reviewed: {scan.get_review_finding_display().lower()}.")
+        if request.GET.get("then") == "next":
+            following = scan_next_unreviewed(request.user, scan)
+            if following is not None:
+                return redirect(following)
+            messages.info(request, "No other scan awaits review.")
+            return redirect("diagnosis:worklist")
     return redirect(scan)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def scan_override_gate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The detail page's "Give the model's verdict anyway" (reviewers only: the service)."""
+    """The detail page's "Give the model's verdict anyway": asked to confirm first (GET),
+    done on POST, taken back with ``undo`` (reviewers only: the services)."""
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    if request.method == "GET":
+        return render(request, "diagnosis/confirm_override.html", {"scan": scan})
+    if "undo" in request.POST:
+        scan_override_gate_undo(scan=scan, reviewer=request.user)
+        messages.success(request, "Taken back: the scan is not recognised again, no verdict.")
+        return redirect(scan)
     scan = scan_override_gate(scan=scan, reviewer=request.user)
     messages.success(request, f"Verdict given despite the gate: {scan.result_label.lower()}.")
     return redirect(scan)
+
+
+@require_GET
+def worklist(request: HttpRequest) -> HttpResponse:
+    """The scans awaiting a review, most urgent first (selectors.PRIORITY)."""
+    if not user_can_review(request.user):
+        raise PermissionDenied(
+            "The worklist is for reviewers (staff, the Reviewers group, a ward's reviewers)."
+        )
+    page = Paginator(scan_worklist(request.user), HISTORY_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    context = {"page": page, "labels": PRIORITY_LABELS, "query": ""}
+    return render(request, "diagnosis/worklist.html", context)
+
+
+@require_GET
+def scan_compare(request: HttpRequest, pk: int, other: int) -> HttpResponse:
+    """Two scans of one patient side by side (both must be the user's to see)."""
+    visible = scans_visible_to(request.user)
+    left = get_object_or_404(visible, pk=pk)
+    right = get_object_or_404(visible, pk=other)
+    return render(request, "diagnosis/compare.html", {"scans": [left, right]})
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,6 +16,7 @@ from diagnosis.services.review_import import ImportResult, scans_import_reviewed
 from diagnosis.services.reviews import (
     MAX_REVIEW_COMMENT,
     scan_override_gate,
+    scan_override_gate_undo,
     scan_review,
     scan_review_clear,
     scan_set_notes,
@@ -57,6 +58,7 @@ __all__ = [
     "scan_files_delete_on_commit",
     "scan_heatmap",
     "scan_override_gate",
+    "scan_override_gate_undo",
     "scan_review",
     "scan_review_clear",
     "scan_set_notes",

@@ -107,3 +107,23 @@ def scan_override_gate(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
         audit.record(audit.Action.GATE_OVERRIDE, scan_id=scan.pk, detail=prediction.verdict)
     scan.refresh_from_db()
     return scan
+
+
+def scan_override_gate_undo(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
+    """Take back a verdict given despite the gate: the scan is "not recognised" again, its
+    review kept; recorded in the audit trail."""
+    _check_reviewer(reviewer, scan)
+    fields = {
+        "status": Scan.Status.NOT_RECOGNISED,
+        "predicted_class": "",
+        "pneumonia_probability": None,
+        "gate_overridden_by": None,
+        "gate_overridden_at": None,
+    }
+    with transaction.atomic():
+        overridden = Scan.objects.filter(pk=scan.pk, gate_overridden_at__isnull=False)
+        if not overridden.update(**fields):
+            raise ReviewRejected("This scan's verdict was not given despite the gate.")
+        audit.record(audit.Action.GATE_OVERRIDE, scan_id=scan.pk, detail="undone")
+    scan.refresh_from_db()
+    return scan

@@ -145,8 +145,9 @@ def test_history_of_10000_scans_pages_in_a_few_queries(
     stored = make_scan(alice)
     add_scans(alice, [(f"bulk-{i}.png", "normal", 0.1, 0) for i in range(10_000)], stored)
 
-    # + the session limits' sign-out mark and the audit trail's row, the same for any history
-    with django_assert_max_num_queries(5 + 2):
+    # + the session limits' sign-out mark and the audit trail's row, and whether the user
+    # reviews (the worklist's link: permissions, wards), the same for any history
+    with django_assert_max_num_queries(5 + 2 + 3):
         response = alice_client.get(HISTORY, {"page": 200, "sort": "probability_asc"})
     assert response.status_code == 200
     assert "Page 200 of 401" in response.content.decode()
