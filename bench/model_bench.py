@@ -18,7 +18,7 @@ from mlcore.decode.upload import decode_upload, model_picture
 from mlcore.model.inference import Predictor, get_predictor
 from mlcore.model.saliency import grayscale_map, overlay_image
 
-DISPLAY_SIZE = 1024  # the web app's default PNEUMO_DISPLAY_SIZE
+DISPLAY_SIZE = 2048  # the web app's default PNEUMO_DISPLAY_SIZE
 MODEL_ONLY = "model only, whole upload: decode + resize + forward ms"
 
 

@@ -264,6 +264,7 @@ def scan_detail(request: HttpRequest, pk: int) -> HttpResponse:
             for value, (label, key) in REVIEW_BUTTONS.items()
         ],
         "priors": scan_priors(request.user, scan),
+        "display_size": settings.PNEUMO_DISPLAY_SIZE,
     }
     return render(request, "diagnosis/detail.html", context)
 
