@@ -13,6 +13,7 @@ from diagnosis.models import Scan, verdict_scale
 EXPORT_FIELDS = (
     "id",
     "uploaded_at",
+    "owner",
     "original_filename",
     "status",
     "predicted_class",
@@ -28,6 +29,7 @@ EXPORT_FIELDS = (
     "review_comment",
     "reviewed_by",
     "reviewed_at",
+    "notes",
 )
 # The audit trail's fields (as the API names them) and the columns they come from.
 AUDIT_COLUMNS = {
@@ -48,16 +50,22 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 def export_rows(scans: QuerySet[Scan]) -> Iterator[dict]:
     """One plain dict per scan, streamed from the database in chunks."""
-    fields = ("id", "created_at", "original_filename", "status", "predicted_class")
+    fields = ("id", "created_at", "owner__username", "original_filename", "status")
     review = ("review_finding", "review_comment", "reviewed_by__username", "reviewed_at")
     scale = ("pneumonia_probability", "threshold", "band_low", "band_high")
-    values = scans.values_list(*fields, *scale, "model_version", *review).iterator(chunk_size=2000)
-    for row in values:
-        pk, created_at, name, status, predicted = row[:5]
-        verdict, version, (finding, comment, reviewer, reviewed_at) = row[5:9], row[9], row[10:]
+    columns = (*fields, "predicted_class", *scale, "model_version", *review, "notes")
+    for row in scans.values_list(*columns).iterator(chunk_size=2000):
+        pk, created_at, owner, name, status, predicted = row[:6]
+        verdict, version, (finding, comment, reviewer, reviewed_at), notes = (
+            row[6:10],
+            row[10],
+            row[11:15],
+            row[15],
+        )
         yield {
             "id": pk,
             "uploaded_at": created_at.isoformat(),
+            "owner": owner,
             "original_filename": name,
             "status": status,
             "predicted_class": predicted or None,
@@ -67,6 +75,7 @@ def export_rows(scans: QuerySet[Scan]) -> Iterator[dict]:
             "review_comment": comment,
             "reviewed_by": reviewer,
             "reviewed_at": reviewed_at.isoformat() if reviewed_at else None,
+            "notes": notes,
         }
 
 

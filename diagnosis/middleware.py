@@ -131,6 +131,7 @@ AUDITED_WRITES = {
     ("diagnosis:scan-delete", "POST"): Action.DELETE,
     ("api:scan-detail", "DELETE"): Action.DELETE,
     ("api:scan-detail", "PATCH"): Action.NOTES,
+    ("diagnosis:scan-notes", "POST"): Action.NOTES,
     ("api:scan-detail", "PUT"): Action.NOTES,
 }
 

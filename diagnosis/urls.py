@@ -40,6 +40,7 @@ urlpatterns = [
     path("scans/export.csv", views.scan_export_csv, name="scan-export"),
     path("scans/<id:pk>/delete/", views.scan_delete_view, name="scan-delete"),
     path("scans/<id:pk>/review/", views.scan_review_view, name="scan-review"),
+    path("scans/<id:pk>/notes/", views.scan_notes_view, name="scan-notes"),
     path(
         "scans/<id:pk>/override-gate/",
         views.scan_override_gate_view,

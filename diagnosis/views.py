@@ -73,6 +73,7 @@ from diagnosis.services import (
     scan_override_gate_undo,
     scan_review,
     scan_review_clear,
+    scan_set_notes,
     uploads_allowed,
 )
 
@@ -301,6 +302,15 @@ def scan_review_view(request: HttpRequest, pk: int) -> HttpResponse:
                 return redirect(following)
             messages.info(request, "No other scan awaits review.")
             return redirect("diagnosis:worklist")
+    return redirect(scan)
+
+
+@require_POST
+def scan_notes_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The scan page's notes form: its owner, or a reviewer who sees it (the service)."""
+    scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
+    scan_set_notes(scan=scan, notes=request.POST.get("notes", ""), editor=request.user)
+    messages.success(request, "Notes saved.")
     return redirect(scan)
 
 

@@ -7,8 +7,7 @@ from accounts.models import AccessEvent
 from diagnosis.active_model import score_is_probability
 from diagnosis.deliveries import scan_deliveries
 from diagnosis.models import BORDERLINE, CLEAR, Scan, rounded_probability
-
-MAX_NOTES = 10_000
+from diagnosis.services import MAX_NOTES
 
 BAND_CHOICES = [(CLEAR, "clear"), (BORDERLINE, "borderline")]
 
@@ -229,6 +228,7 @@ class ExportRowSerializer(VerdictSerializer):
 
     id = serializers.IntegerField()
     uploaded_at = serializers.DateTimeField()
+    owner = serializers.CharField(help_text="Who uploaded it (a user name).")
     original_filename = serializers.CharField()
     status = serializers.ChoiceField(choices=Scan.Status.choices)
     model_version = serializers.CharField()
@@ -236,6 +236,7 @@ class ExportRowSerializer(VerdictSerializer):
     review_comment = serializers.CharField()
     reviewed_by = serializers.CharField(allow_null=True)
     reviewed_at = serializers.DateTimeField(allow_null=True)
+    notes = serializers.CharField(allow_blank=True)
 
 
 class LegacyPredictUploadSerializer(serializers.Serializer):

@@ -14,6 +14,7 @@ from diagnosis.services.costs import uploads_allowed
 from diagnosis.services.heatmaps import scan_heatmap
 from diagnosis.services.review_import import ImportResult, scans_import_reviewed
 from diagnosis.services.reviews import (
+    MAX_NOTES,
     MAX_REVIEW_COMMENT,
     scan_override_gate,
     scan_override_gate_undo,
@@ -43,6 +44,7 @@ from diagnosis.services.uploads import (
 )
 
 __all__ = [
+    "MAX_NOTES",
     "MAX_REVIEW_COMMENT",
     "BatchResult",
     "DuplicateFile",

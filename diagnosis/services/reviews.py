@@ -19,6 +19,7 @@ from diagnosis.signals import scan_reviewed
 logger = logging.getLogger(__name__)
 
 MAX_REVIEW_COMMENT = 2000
+MAX_NOTES = 10_000
 
 
 def _check_reviewer(reviewer: AbstractBaseUser, scan: Scan) -> None:
@@ -57,6 +58,8 @@ def scan_set_notes(*, scan: Scan, notes: str, editor: AbstractBaseUser) -> Scan:
     or a reviewer who sees the scan; each change is logged with who made it."""
     if editor.pk != scan.owner_id:
         _check_reviewer(editor, scan)
+    if len(notes) > MAX_NOTES or "\x00" in notes:
+        raise ReviewRejected(f"Notes are text of at most {MAX_NOTES} characters.")
     with transaction.atomic():
         # update(), not save(): a concurrent first view may be storing this row's heatmap
         if not Scan.objects.filter(pk=scan.pk).update(notes=notes):

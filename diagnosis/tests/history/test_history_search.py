@@ -100,6 +100,7 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(alice_client, histo
     assert set(rows[0]) == {
         "id",
         "uploaded_at",
+        "owner",
         "original_filename",
         "status",
         "predicted_class",
@@ -115,6 +116,7 @@ def test_csv_export_follows_the_filters_and_defuses_formulas(alice_client, histo
         "review_comment",
         "reviewed_by",
         "reviewed_at",
+        "notes",
     }
 
 
