@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
 
 from accounts.receivers import DIRECTORY_DOWN
 
-DIRECTORY_DOWN_MESSAGE = (
+DIRECTORY_DOWN_MESSAGE = _(
     "The hospital directory cannot be reached just now, so directory accounts cannot sign "
     "in. Try again in a minute; if it lasts, call IT (local accounts still sign in)."
 )

@@ -13,6 +13,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authtoken.models import Token
 
 from accounts import audit
@@ -28,10 +29,12 @@ TOUCH_EVERY = 5
 
 IDLE, EXPIRED, REVOKED = "idle", "expired", "revoked"
 ENDED_MESSAGES = {
-    IDLE: "You were signed out after {idle} without activity. Sign in again to go on; an "
-    "unsaved review comment is kept in this browser tab.",
-    EXPIRED: "You were signed out: a session lasts at most {hours}. Sign in again.",
-    REVOKED: "You were signed out by an administrator. Sign in again.",
+    IDLE: _(
+        "You were signed out after {idle} without activity. Sign in again to go on; an "
+        "unsaved review comment is kept in this browser tab."
+    ),
+    EXPIRED: _("You were signed out: a session lasts at most {hours}. Sign in again."),
+    REVOKED: _("You were signed out by an administrator. Sign in again."),
 }
 
 
@@ -54,10 +57,11 @@ class SessionLimits:
 
 
 def _duration(seconds: int) -> str:
-    for unit, size in (("hours", 3600), ("minutes", 60)):
-        if seconds >= 2 * size:
-            return f"{seconds / size:g} {unit}"
-    return f"{seconds} seconds"
+    if seconds >= 2 * 3600:
+        return _("%(n)s hours") % {"n": f"{seconds / 3600:g}"}
+    if seconds >= 2 * 60:
+        return _("%(n)s minutes") % {"n": f"{seconds / 60:g}"}
+    return _("%(n)s seconds") % {"n": seconds}
 
 
 def start(session: SessionBase) -> None:

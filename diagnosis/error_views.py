@@ -8,17 +8,18 @@ from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
 
 from diagnosis.services import too_many_files
 
 logger = logging.getLogger(__name__)
 
 TITLES = {
-    400: "Bad request",
-    403: "Not allowed",
-    404: "Page not found",
-    429: "Too many attempts",
-    500: "Server error",
+    400: _("Bad request"),
+    403: _("Not allowed"),
+    404: _("Page not found"),
+    429: _("Too many attempts"),
+    500: _("Server error"),
 }
 FALLBACK_500 = "Server error (500): something went wrong on our side. Please try again."
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessEvent
 from accounts.selectors import AuditFilters
@@ -14,13 +15,13 @@ from diagnosis.models import ID_DIGITS
 from diagnosis.selectors import REVIEW_FILTERS, SORTS, ScanFilters
 
 RESULT_CHOICES = [
-    ("", "All"),
-    ("pneumonia", "Pneumonia"),
-    ("normal", "Normal"),
-    ("not_recognised", "Not recognised"),
+    ("", _("All")),
+    ("pneumonia", _("Pneumonia")),
+    ("normal", _("Normal")),
+    ("not_recognised", _("Not recognised")),
 ]
-SORT_CHOICES = [(name, label) for name, (label, _) in SORTS.items()]
-REVIEW_CHOICES = [("", "All"), *((name, label) for name, (label, _) in REVIEW_FILTERS.items())]
+SORT_CHOICES = [(name, label) for name, (label, __) in SORTS.items()]
+REVIEW_CHOICES = [("", _("All")), *((name, label) for name, (label, __) in REVIEW_FILTERS.items())]
 
 
 def is_id(text: str) -> bool:
@@ -35,13 +36,13 @@ class FilterForm(forms.Form):
 
     # Dates as a date input sends them (and as the API's schema states): YYYY-MM-DD.
     date_from = forms.DateField(
-        label="From",
+        label=_("From"),
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     date_to = forms.DateField(
-        label="To",
+        label=_("To"),
         required=False,
         input_formats=["%Y-%m-%d"],
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -87,10 +88,10 @@ class HistoryFilterForm(FilterForm):
 
     field_order = ["q", "predicted_class", "date_from", "date_to", "sort", "review", "batch"]
 
-    q = forms.CharField(label="File name", required=False, max_length=255)
-    predicted_class = forms.ChoiceField(label="Result", required=False, choices=RESULT_CHOICES)
-    sort = forms.ChoiceField(label="Sort", required=False, choices=SORT_CHOICES)
-    review = forms.ChoiceField(label="Review", required=False, choices=REVIEW_CHOICES)
+    q = forms.CharField(label=_("File name"), required=False, max_length=255)
+    predicted_class = forms.ChoiceField(label=_("Result"), required=False, choices=RESULT_CHOICES)
+    sort = forms.ChoiceField(label=_("Sort"), required=False, choices=SORT_CHOICES)
+    review = forms.ChoiceField(label=_("Review"), required=False, choices=REVIEW_CHOICES)
     batch = forms.CharField(
         required=False,
         strip=False,
@@ -121,15 +122,15 @@ class HistoryFilterForm(FilterForm):
         )
 
 
-AUDIT_ACTION_CHOICES = [("", "All"), *AccessEvent.Action.choices]
+AUDIT_ACTION_CHOICES = [("", _("All")), *AccessEvent.Action.choices]
 
 
 class AuditFilterForm(FilterForm):
     """The audit trail's filters, for its page and the API alike."""
 
-    user = forms.CharField(label="User", required=False, max_length=150)
-    scan = forms.CharField(label="Scan", required=False, strip=False, max_length=ID_DIGITS)
-    action = forms.ChoiceField(label="Action", required=False, choices=AUDIT_ACTION_CHOICES)
+    user = forms.CharField(label=_("User"), required=False, max_length=150)
+    scan = forms.CharField(label=_("Scan"), required=False, strip=False, max_length=ID_DIGITS)
+    action = forms.ChoiceField(label=_("Action"), required=False, choices=AUDIT_ACTION_CHOICES)
 
     def clean_scan(self) -> int | None:
         text = self.cleaned_data["scan"]

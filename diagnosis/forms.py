@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 ACCEPT = ".jpg,.jpeg,.png,.dcm,image/jpeg,image/png,application/dicom"
 
@@ -29,12 +30,14 @@ class ScanUploadForm(forms.Form):
     service."""
 
     image = MultipleFileField(
-        label="Chest X-rays (JPEG, PNG or DICOM; several at once welcome)",
+        label=_("Chest X-rays (JPEG, PNG or DICOM; several at once welcome)"),
         allow_empty_file=True,  # the service rejects an empty file by name, the rest go on
         widget=MultipleFileInput(attrs={"accept": ACCEPT, "multiple": True}),
     )
     reanalyse = forms.BooleanField(
-        label="Run the model again on files I uploaded before (otherwise their earlier "
-        "results are shown)",
+        label=_(
+            "Run the model again on files I uploaded before (otherwise their earlier "
+            "results are shown)"
+        ),
         required=False,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 BORDERLINE, CLEAR = "borderline", "clear"
 
@@ -55,17 +56,17 @@ ID_DIGITS = 18
 
 class Scan(models.Model):
     class PredictedClass(models.TextChoices):
-        NORMAL = "normal", "Normal"
-        PNEUMONIA = "pneumonia", "Pneumonia"
+        NORMAL = "normal", _("Normal")
+        PNEUMONIA = "pneumonia", _("Pneumonia")
 
     class Source(models.TextChoices):
-        UPLOAD = "upload", "Uploaded"
-        DICOM = "dicom", "Received over DICOM (C-STORE)"
-        DICOMWEB = "dicomweb", "Received over DICOMweb (STOW-RS)"
+        UPLOAD = "upload", _("Uploaded")
+        DICOM = "dicom", _("Received over DICOM (C-STORE)")
+        DICOMWEB = "dicomweb", _("Received over DICOMweb (STOW-RS)")
 
     class Status(models.TextChoices):
-        PREDICTED = "predicted", "Predicted"
-        NOT_RECOGNISED = "not_recognised", "Not recognised as a frontal chest X-ray"
+        PREDICTED = "predicted", _("Predicted")
+        NOT_RECOGNISED = "not_recognised", _("Not recognised as a frontal chest X-ray")
 
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scans"
@@ -168,7 +169,7 @@ class Scan(models.Model):
 
     @property
     def result_label(self) -> str:
-        return self.get_predicted_class_display() if self.is_recognised else "Not recognised"
+        return self.get_predicted_class_display() if self.is_recognised else _("Not recognised")
 
     @property
     def score(self) -> float | None:

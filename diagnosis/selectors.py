@@ -7,30 +7,31 @@ from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.utils.translation import gettext_lazy as _
 
 from diagnosis.active_model import performance_report
 from diagnosis.models import Scan, Ward
 
 # name -> (label, ordering); ties broken by id so pages never repeat or skip a row.
 SORTS = {
-    "newest": ("Newest first", ("-created_at", "-id")),
-    "oldest": ("Oldest first", ("created_at", "id")),
+    "newest": (_("Newest first"), ("-created_at", "-id")),
+    "oldest": (_("Oldest first"), ("created_at", "id")),
     "probability_desc": (
-        "Highest score",
+        _("Highest score"),
         (F("pneumonia_probability").desc(nulls_last=True), "-id"),
     ),
     "probability_asc": (
-        "Lowest score",
+        _("Lowest score"),
         (F("pneumonia_probability").asc(nulls_last=True), "-id"),
     ),
 }
 
 # name -> (label, condition) of the history's review filter.
 REVIEW_FILTERS = {
-    "reviewed": ("Reviewed", ~Q(review_finding="")),
-    "unreviewed": ("Not reviewed", Q(review_finding="")),
+    "reviewed": (_("Reviewed"), ~Q(review_finding="")),
+    "unreviewed": (_("Not reviewed"), Q(review_finding="")),
     "disagree": (
-        "Review disagrees with the model",
+        _("Review disagrees with the model"),
         Q(status=Scan.Status.PREDICTED)
         & ~Q(review_finding="")
         & ~Q(review_finding=F("predicted_class")),
@@ -135,7 +136,7 @@ def scan_list(user: AbstractBaseUser, filters: ScanFilters | None = None) -> Que
         scans = scans.filter(REVIEW_FILTERS[filters.review][1])
     if filters.ids:
         scans = scans.filter(pk__in=filters.ids)
-    _, ordering = SORTS.get(filters.sort, SORTS["newest"])
+    __, ordering = SORTS.get(filters.sort, SORTS["newest"])
     return scans.order_by(*ordering)
 
 
@@ -153,7 +154,7 @@ PRIORITY = Case(
     When(status=Scan.Status.PREDICTED, predicted_class=Scan.PredictedClass.PNEUMONIA, then=0),
     default=Value(2),
 )
-PRIORITY_LABELS = {0: "Pneumonia", 1: "Borderline", 2: "Normal or not recognised"}
+PRIORITY_LABELS = {0: _("Pneumonia"), 1: _("Borderline"), 2: _("Normal or not recognised")}
 
 
 def scan_worklist(user: AbstractBaseUser) -> QuerySet[Scan]:

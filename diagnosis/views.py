@@ -24,6 +24,8 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import AccessEvent
@@ -83,7 +85,10 @@ HISTORY_PAGE_SIZE = 25
 # The detail page's review buttons, always in this order (a button that moved with the
 # model's verdict would invite a mis-click): finding -> (label, keyboard shortcut). With
 # Shift, the same key confirms and goes to the next scan of the worklist.
-REVIEW_BUTTONS = {"normal": ("Confirm normal", "n"), "pneumonia": ("Confirm pneumonia", "p")}
+REVIEW_BUTTONS = {
+    "normal": (gettext_lazy("Confirm normal"), "n"),
+    "pneumonia": (gettext_lazy("Confirm pneumonia"), "p"),
+}
 
 
 # The session keeps the ids of the user's last upload, which the history marks as new.
@@ -123,20 +128,34 @@ def _upload_results(request: HttpRequest, result: BatchResult, sent: int) -> Htt
     """Where an upload lands: one file, its result; several, the batch's own results
     (earlier scans of files uploaded before included), marked new in the history."""
     for duplicate in result.duplicates:
+        earlier = duplicate.scan
         messages.info(
             request,
-            f"{duplicate.filename} was uploaded before (scan {duplicate.scan.pk}, "
-            f"{duplicate.scan.created_at:%Y-%m-%d}): its earlier result is shown, the model "
-            "was not run again. Tick “Run the model again” to run it.",
+            _(
+                "%(file)s was uploaded before (scan %(scan)d, %(date)s): its earlier result is "
+                "shown, the model was not run again. Tick “Run the model again” to run it."
+            )
+            % {
+                "file": duplicate.filename,
+                "scan": earlier.pk,
+                "date": f"{earlier.created_at:%Y-%m-%d}",
+            },
         )
     results = result.scans + [duplicate.scan for duplicate in result.duplicates]
     if len(results) == 1 and not result.rejected:
         return _go_to(request, results[0].get_absolute_url())
     ids = [scan.pk for scan in results]
     request.session[LAST_UPLOAD] = ids
-    messages.success(request, f"Analysed {len(result.scans)} of {sent} files.")
+    messages.success(
+        request,
+        _("Analysed %(done)d of %(sent)d files.") % {"done": len(result.scans), "sent": sent},
+    )
     for rejected in result.rejected:
-        messages.error(request, f"{rejected.filename} was not analysed: {rejected.detail}")
+        messages.error(
+            request,
+            _("%(file)s was not analysed: %(why)s")
+            % {"file": rejected.filename, "why": rejected.detail},
+        )
     batch = ",".join(map(str, ids))
     return _go_to(request, f"{reverse('diagnosis:scan-history')}?batch={batch}")
 
@@ -193,14 +212,14 @@ def _csv_download(lines: Iterator[str], name: str) -> StreamingHttpResponse:
 
 @require_GET
 def scan_export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    _, scans = _history_filters(request)
+    __, scans = _history_filters(request)
     return _csv_download(csv_lines(export_rows(scans)), "scans")
 
 
 def _audit_filters(request: HttpRequest) -> tuple[AuditFilterForm, QuerySet[AccessEvent]]:
     """Staff only (403 otherwise); like the history, invalid filters select no rows."""
     if not request.user.is_staff:
-        raise PermissionDenied("Only staff may read the audit trail.")
+        raise PermissionDenied(_("Only staff may read the audit trail."))
     form = AuditFilterForm(request.GET)
     if not form.is_valid():
         return form, audit_events(AuditFilters()).none()
@@ -220,7 +239,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def audit_export_csv(request: HttpRequest) -> StreamingHttpResponse:
-    _, events = _audit_filters(request)
+    __, events = _audit_filters(request)
     return _csv_download(csv_lines(audit_rows(events), AUDIT_FIELDS), "audit")
 
 
@@ -287,7 +306,7 @@ def scan_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
     if "clear" in request.POST:
         scan_review_clear(scan=scan, reviewer=request.user)
-        messages.success(request, "Review cleared.")
+        messages.success(request, _("Review cleared."))
     else:
         scan = scan_review(
             scan=scan,
@@ -295,12 +314,13 @@ def scan_review_view(request: HttpRequest, pk: int) -> HttpResponse:
             finding=request.POST.get("finding", ""),
             comment=request.POST.get("comment", ""),
         )
-        messages.success(request, f"Reviewed: {scan.get_review_finding_display().lower()}.")
+        finding = scan.get_review_finding_display().lower()
+        messages.success(request, _("Reviewed: %(finding)s.") % {"finding": finding})
         if request.GET.get("then") == "next":
             following = scan_next_unreviewed(request.user, scan)
             if following is not None:
                 return redirect(following)
-            messages.info(request, "No other scan awaits review.")
+            messages.info(request, _("No other scan awaits review."))
             return redirect("diagnosis:worklist")
     return redirect(scan)
 
@@ -310,7 +330,7 @@ def scan_notes_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The scan page's notes form: its owner, or a reviewer who sees it (the service)."""
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
     scan_set_notes(scan=scan, notes=request.POST.get("notes", ""), editor=request.user)
-    messages.success(request, "Notes saved.")
+    messages.success(request, _("Notes saved."))
     return redirect(scan)
 
 
@@ -323,10 +343,13 @@ def scan_override_gate_view(request: HttpRequest, pk: int) -> HttpResponse:
         return render(request, "diagnosis/confirm_override.html", {"scan": scan})
     if "undo" in request.POST:
         scan_override_gate_undo(scan=scan, reviewer=request.user)
-        messages.success(request, "Taken back: the scan is not recognised again, no verdict.")
+        messages.success(request, _("Taken back: the scan is not recognised again, no verdict."))
         return redirect(scan)
     scan = scan_override_gate(scan=scan, reviewer=request.user)
-    messages.success(request, f"Verdict given despite the gate: {scan.result_label.lower()}.")
+    verdict = scan.result_label.lower()
+    messages.success(
+        request, _("Verdict given despite the gate: %(verdict)s.") % {"verdict": verdict}
+    )
     return redirect(scan)
 
 
@@ -335,7 +358,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     """The scans awaiting a review, most urgent first (selectors.PRIORITY)."""
     if not user_can_review(request.user):
         raise PermissionDenied(
-            "The worklist is for reviewers (staff, the Reviewers group, a ward's reviewers)."
+            _("The worklist is for reviewers (staff, the Reviewers group, a ward's reviewers).")
         )
     page = Paginator(scan_worklist(request.user), HISTORY_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -359,7 +382,7 @@ def scan_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         name = scan.original_filename
         scan_delete(scan=scan)
-        messages.success(request, f"Deleted the scan of {name}.")
+        messages.success(request, _("Deleted the scan of %(file)s.") % {"file": name})
         return redirect("diagnosis:scan-history")
     return render(request, "diagnosis/confirm_delete.html", {"scan": scan})
 
@@ -370,7 +393,7 @@ def scan_file(request: HttpRequest, pk: int, kind: str) -> FileResponse:
     scan = get_object_or_404(scans_visible_to(request.user), pk=pk)
     if kind in MAP_KINDS:
         if not scan.is_recognised:
-            raise Http404("No heatmap: the image was not recognised as a chest X-ray.")
+            raise Http404(_("No heatmap: the image was not recognised as a chest X-ray."))
         # its errors: diagnosis.middleware.ApplicationErrorMiddleware
         scan = scan_heatmap(scan=scan, charged_to=request.user)
     return stored_file_response(scan, kind)

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path, reverse_lazy
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.views import LoginView, session_status
@@ -38,6 +39,9 @@ urlpatterns = [
         "pneumonia/predict", login_not_required(LegacyPredictView.as_view()), name="legacy-predict"
     ),
     path("healthcheck", healthcheck, name="healthcheck"),
+    # The language switcher's form posts here (Django's set_language: a cookie, then back),
+    # signed in or not (the login page has the switcher too).
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # Log in and out, and change one's own password. No reset by e-mail: the site sends no
     # mail, so an open reset form would only be a way to probe for accounts (staff reset a
     # password in /admin/ or with `manage.py changepassword`).

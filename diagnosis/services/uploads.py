@@ -17,6 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from accounts import audit
@@ -128,10 +129,11 @@ class UploadLimits:
         )
 
     def describe(self) -> str:
-        return (
-            f"Up to {self.files} files at once, {megabytes(self.file_bytes)} each and "
-            f"{megabytes(self.batch_bytes)} in all."
-        )
+        return _("Up to %(files)d files at once, %(file)s each and %(batch)s in all.") % {
+            "files": self.files,
+            "file": megabytes(self.file_bytes),
+            "batch": megabytes(self.batch_bytes),
+        }
 
 
 def too_many_files(sent: int | None = None) -> UploadRejected:

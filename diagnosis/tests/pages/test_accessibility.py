@@ -1,5 +1,5 @@
 """Accessibility checked by a tool nobody here wrote: axe-core (axe-playwright-python's
-bundled axe.min.js) on every page, at 1366 px and 390 px: no serious or critical
+bundled axe.min.js) on every page, at 1366 px and 390 px, in English and in Chinese: no serious or critical
 violation, and no page wider than the screen. Every violation found (any impact) is
 written to $PNEUMO_SCREENSHOT_DIR/axe-*.txt.
 """
@@ -51,10 +51,12 @@ def violations(page, axe: Axe) -> list[dict]:
     return axe.run(page).response["violations"]
 
 
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
 @pytest.mark.parametrize("width", [1366, 390])
-def test_no_serious_or_critical_violation_on_any_page(browser_page, width):
+def test_no_serious_or_critical_violation_on_any_page(browser_page, width, language):
     page, base, errors = browser_page
     page.set_viewport_size({"width": width, "height": 900})
+    page.set_extra_http_headers({"Accept-Language": language})
     alice = get_user_model().objects.get(username="alice")
     alice.is_staff = True  # every page: the worklist, the audit trail, the PACS page
     alice.save()
@@ -73,6 +75,7 @@ def test_no_serious_or_critical_violation_on_any_page(browser_page, width):
     found: dict[str, list[dict]] = {}
 
     page.goto(base + reverse("login"))
+    assert page.get_attribute("html", "lang") == language
     found["login"] = violations(page, axe)
     log_in(page, base)
     too_wide = {}
@@ -90,8 +93,8 @@ def test_no_serious_or_critical_violation_on_any_page(browser_page, width):
         for v in found_on_page
     ]
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    (SCREENSHOTS / f"axe-{width}.txt").write_text(
-        f"{len(found)} pages at {width} px\n" + "\n".join(lines) + "\n"
+    (SCREENSHOTS / f"axe-{width}-{language}.txt").write_text(
+        f"{len(found)} pages at {width} px in {language}\n" + "\n".join(lines) + "\n"
     )
     blocking = [line for line in lines if any(f"({impact})" in line for impact in BLOCKING)]
     assert blocking == [], "\n".join(blocking)
