@@ -1,7 +1,7 @@
 """Accessibility checked by a tool nobody here wrote: axe-core (axe-playwright-python's
-bundled axe.min.js) on every page, at 1366 px and 390 px, in English and in Chinese: no serious or critical
-violation, and no page wider than the screen. Every violation found (any impact) is
-written to $PNEUMO_SCREENSHOT_DIR/axe-*.txt.
+bundled axe.min.js) on every page, at 1366 px and 390 px, in English and in Chinese: no
+serious or critical violation, and no page wider than the screen. Every violation found
+(any impact) is written to $PNEUMO_SCREENSHOT_DIR/axe-*.txt.
 """
 
 from __future__ import annotations
