@@ -31,6 +31,16 @@ def test_english_by_default_chinese_from_the_browser(alice_client, alice, make_r
     assert "胸部X光片筛查" in upload and "一次最多 32 个文件" in upload
 
 
+def test_the_report_and_site_pages_in_chinese(alice_client, alice, make_row):
+    scan = make_row(alice, review_finding="pneumonia", reviewed_by=alice)
+    report = alice_client.get(reverse("diagnosis:scan-report", args=[scan.pk]), **ZH)
+    assert "PneumoScan 报告" in report.content.decode() and "确认为<strong>肺炎</strong>" in (
+        report.content.decode()
+    )
+    site = alice_client.get(reverse("diagnosis:model-site"), **ZH).content.decode()
+    assert "模型在本院的表现" in site and "灵敏度" in site and "95% 区间" in site
+
+
 def test_the_switcher_keeps_the_choice(alice):
     client = Client()
     client.force_login(alice)

@@ -68,7 +68,7 @@ def test_history_shows_score_over_cutoff_and_the_band(alice_client, borderline, 
 
     assert "<th>Score / cut-off</th>" in text and "<th>Band</th>" in text
     assert "45.7 / 50.0" in text and "98.8 / 50.0" in text
-    assert 'class="band-borderline">borderline<' in text
+    assert 'class="band-borderline">Borderline<' in text
     assert "Probability" not in text
 
 
