@@ -1,7 +1,8 @@
 """Screenshots for README and docs/: the real site (gunicorn, the model) in Debian's Chromium.
 
 `python -m bench.screenshots IMAGE [IMAGE ...] --out docs/screenshots` uploads the given
-X-rays through the form and saves upload, detail, heatmap, history and model card pages.
+X-rays through the form and saves upload, detail, heatmap, history, model card and worklist
+pages, and the upload and result pages in Chinese.
 """
 
 from __future__ import annotations
@@ -23,6 +24,33 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def make_reviewer(server: load.Server, user: str) -> None:
+    server.manage(
+        "shell",
+        "-c",
+        "from django.contrib.auth.models import Group; "
+        "from django.contrib.auth import get_user_model; "
+        f"Group.objects.get(name='Reviewers').user_set.add("
+        f"get_user_model().objects.get(username='{user}'))",
+    )
+
+
+def chinese(browser, server: load.Server, user: str, out: Path) -> None:
+    """The upload page and the latest result as a browser set to Chinese sees them."""
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1200, "height": 860})
+    page.goto(server.base + "/accounts/login/")
+    page.fill("#id_username", user)
+    page.fill("#id_password", load.PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(server.base + "/")
+    page.screenshot(path=out / "upload-zh.png")
+    page.goto(server.base + "/scans/")
+    page.click("table.history tbody tr a >> nth=1")
+    page.wait_for_url(re.compile(r".*/scans/\d+/$"))
+    page.screenshot(path=out / "detail-zh.png")
+    page.close()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +91,10 @@ def main(argv: list[str] | None = None) -> int:
         page.screenshot(path=args.out / "history.png")
         page.goto(server.base + "/model/")
         page.screenshot(path=args.out / "model-card.png", full_page=True)
+        make_reviewer(server, user)
+        page.goto(server.base + "/worklist/")
+        page.screenshot(path=args.out / "worklist.png")
+        chinese(browser, server, user, args.out)
         browser.close()
     print(f"Screenshots in {args.out}")
     return 0
