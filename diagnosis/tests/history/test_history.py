@@ -36,7 +36,7 @@ def test_history_is_newest_first_and_paginated_by_25(alice_client, many_scans):
     assert len(listed) == 25
     assert [s.pk for s in listed] == sorted((s.pk for s in listed), reverse=True)
     assert len(second_page.context["page"].object_list) == 5
-    assert "Page 1 of 2 (30 scans)" in first_page.content.decode()
+    assert "Page 1 of 2 (30 in all)" in first_page.content.decode()
 
 
 def test_history_filters_by_result(alice_client, many_scans):

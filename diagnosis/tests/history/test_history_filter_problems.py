@@ -14,7 +14,8 @@ def test_page_says_each_problem_in_a_sentence_and_lists_nothing(alice_client, al
     choices = "(pneumonia, normal, not_recognised)"
     assert f"Result: “pneumonai” is not one of the choices {choices}." in page
     assert "The start date is after the end date." in page
-    assert "__all__" not in page and "predicted_class" not in page.split('id="filter-problems"')[1]
+    problems = page.split('id="filter-problems"')[1].split("</div>")[0]
+    assert "__all__" not in page and "predicted_class" not in problems
     assert "kept.png" not in page
 
 
