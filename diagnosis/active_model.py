@@ -19,6 +19,7 @@ from pathlib import Path
 from django import db
 from django.conf import settings
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from accounts import audit
 from diagnosis.errors import ModelUnavailable
@@ -34,7 +35,7 @@ from mlcore.stats.metrics import performance_report
 
 logger = logging.getLogger(__name__)
 
-NO_MODEL_HELP = "No model installed: run `python manage.py train_model --install`."
+NO_MODEL_HELP = gettext_lazy("No model installed: run `python manage.py train_model --install`.")
 
 __all__ = [
     "NO_MODEL_HELP",

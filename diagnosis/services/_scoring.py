@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image
 
 from diagnosis.active_model import NO_MODEL_HELP, current_predictor
@@ -45,12 +46,16 @@ def model_errors() -> Iterator[None]:
         yield
     except ModelBusy as exc:
         logger.warning("Model busy: %s", exc)
-        raise ModelUnavailable(f"The model is busy ({exc}); try again in a moment.") from exc
+        raise ModelUnavailable(
+            _("The model is busy (%(why)s); try again in a moment.") % {"why": exc}
+        ) from exc
     except VersionNotInstalled as exc:  # its own line is in the log already
         raise ModelUnavailable(str(exc)) from exc
     except ArtifactError as exc:
         logger.error("Prediction impossible: %s", exc)
-        raise ModelUnavailable(f"The model is not available. {NO_MODEL_HELP}") from exc
+        raise ModelUnavailable(
+            _("The model is not available. %(help)s") % {"help": NO_MODEL_HELP}
+        ) from exc
 
 
 def active_predictor() -> Predictor:

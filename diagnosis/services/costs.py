@@ -16,12 +16,14 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import caches
 from django.db.models import Sum
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.throttling import SimpleRateThrottle
 
 from diagnosis.errors import CostLimited, QuotaExceeded
 from diagnosis.models import Scan
 
-WHAT = {"uploads": "images analysed", "maps": "heatmaps made"}
+WHAT = {"uploads": gettext_lazy("images analysed"), "maps": gettext_lazy("heatmaps made")}
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -39,13 +41,23 @@ def cost_charge(user: AbstractBaseUser, kind: str, units: int = 1) -> None:
     allowed, seconds = parse_rate(rate)
     cache, key, now = caches["throttle"], f"cost_{kind}_{user.pk}", time.time()
     history = [at for at in cache.get(key, []) if at > now - seconds]
-    limit = f"at most {allowed} {WHAT[kind]} per {seconds} s for each user"
+    limit = _("at most %(allowed)d %(what)s per %(seconds)d s for each user") % {
+        "allowed": allowed,
+        "what": WHAT[kind],
+        "seconds": seconds,
+    }
     if units > allowed:
-        raise CostLimited(f"{units} at once is more than the limit ({limit}): send fewer.")
+        raise CostLimited(
+            _("%(units)d at once is more than the limit (%(limit)s): send fewer.")
+            % {"units": units, "limit": limit}
+        )
     over = len(history) + units - allowed
     if over > 0:  # the over-th oldest must leave the window first
         wait = max(1, math.ceil(history[over - 1] + seconds - now))
-        raise CostLimited(f"Too much work asked of the model ({limit}); try again in {wait} s.")
+        raise CostLimited(
+            _("Too much work asked of the model (%(limit)s); try again in %(wait)d s.")
+            % {"limit": limit, "wait": wait}
+        )
     cache.set(key, sorted(history + [now] * units), seconds)
 
 
@@ -57,8 +69,11 @@ def quota_check(user: AbstractBaseUser) -> None:
     used = Scan.objects.filter(owner=user).aggregate(used=Sum("stored_bytes"))["used"] or 0
     if used >= quota * 1e6:
         raise QuotaExceeded(
-            f"Your stored scans take {used / 1e6:,.1f} MB, the quota is {quota:,} MB: delete "
-            "scans you no longer need (History, or DELETE /api/scans/<id>/) to upload more."
+            _(
+                "Your stored scans take %(used)s MB, the quota is %(quota)s MB: delete scans "
+                "you no longer need (History, or DELETE /api/scans/<id>/) to upload more."
+            )
+            % {"used": f"{used / 1e6:,.1f}", "quota": f"{quota:,}"}
         )
 
 

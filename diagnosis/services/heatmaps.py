@@ -10,6 +10,7 @@ from django.core.cache import caches
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from diagnosis.errors import ModelUnavailable, ScanGone
 from diagnosis.models import Scan
@@ -38,7 +39,7 @@ def scan_heatmap(*, scan: Scan, charged_to: AbstractBaseUser | None = None) -> S
     deadline = time.monotonic() + settings.PNEUMO_PREDICT_TIMEOUT + MAKING_SECONDS
     while not caches["throttle"].add(lock, "making", MAKING_SECONDS):
         if time.monotonic() > deadline:
-            raise ModelUnavailable("The heatmap is still being made; try again in a moment.")
+            raise ModelUnavailable(_("The heatmap is still being made; try again in a moment."))
         time.sleep(0.1)  # another request is making it: use theirs when it is kept
         kept = Scan.objects.filter(pk=scan.pk).exclude(saliency="").first()
         if kept is not None:
@@ -51,7 +52,7 @@ def scan_heatmap(*, scan: Scan, charged_to: AbstractBaseUser | None = None) -> S
             cost_charge(charged_to, "maps")
         return _make_saliency(scan)
     except Scan.DoesNotExist:
-        raise ScanGone("The scan was deleted.") from None
+        raise ScanGone(_("The scan was deleted.")) from None
     finally:
         caches["throttle"].delete(lock)
 
@@ -86,7 +87,7 @@ def _keep_saliency(scan: Scan, fields: dict) -> Scan:
         try:
             scan.refresh_from_db()
         except Scan.DoesNotExist:
-            raise ScanGone("The scan was deleted.") from None
+            raise ScanGone(_("The scan was deleted.")) from None
         return scan
     replaced = scan.heatmap.name
     for name, value in fields.items():

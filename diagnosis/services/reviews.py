@@ -8,6 +8,7 @@ import logging
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import audit
 from diagnosis.errors import ReviewNotAllowed, ReviewRejected, ScanGone
@@ -25,11 +26,13 @@ MAX_NOTES = 10_000
 def _check_reviewer(reviewer: AbstractBaseUser, scan: Scan) -> None:
     """404 before 403: whoever cannot see the scan learns nothing about it."""
     if not scans_visible_to(reviewer).filter(pk=scan.pk).exists():
-        raise ScanGone("No such scan.")
+        raise ScanGone(_("No such scan."))
     if not user_can_review(reviewer):
         raise ReviewNotAllowed(
-            "Only reviewers (staff and members of the Reviewers group) may review a scan or "
-            "edit the notes of a scan that is not theirs."
+            _(
+                "Only reviewers (staff, members of the Reviewers group, a ward's reviewers) "
+                "may review a scan or edit the notes of a scan that is not theirs."
+            )
         )
 
 
@@ -43,7 +46,7 @@ def _record_review(scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
     with transaction.atomic():
         # update(), not save(): a concurrent first view may be storing this row's heatmap
         if not Scan.objects.filter(pk=scan.pk).update(**fields):
-            raise ScanGone("The scan was deleted.")
+            raise ScanGone(_("The scan was deleted."))
         ScanReview.objects.create(scan=scan, finding=finding, comment=comment, reviewer=reviewer)
         audit.record(audit.Action.REVIEW, scan_id=scan.pk, detail=finding or "cleared")
         for name, value in fields.items():
@@ -59,11 +62,13 @@ def scan_set_notes(*, scan: Scan, notes: str, editor: AbstractBaseUser) -> Scan:
     if editor.pk != scan.owner_id:
         _check_reviewer(editor, scan)
     if len(notes) > MAX_NOTES or "\x00" in notes:
-        raise ReviewRejected(f"Notes are text of at most {MAX_NOTES} characters.")
+        raise ReviewRejected(
+            _("Notes are text of at most %(most)d characters.") % {"most": MAX_NOTES}
+        )
     with transaction.atomic():
         # update(), not save(): a concurrent first view may be storing this row's heatmap
         if not Scan.objects.filter(pk=scan.pk).update(notes=notes):
-            raise ScanGone("The scan was deleted.")
+            raise ScanGone(_("The scan was deleted."))
         audit.record(audit.Action.NOTES, scan_id=scan.pk)
     scan.notes = notes
     logger.info("Notes of scan %s changed by user %s", scan.pk, editor.pk)
@@ -75,11 +80,15 @@ def scan_review(*, scan: Scan, reviewer: AbstractBaseUser, finding: str, comment
     _check_reviewer(reviewer, scan)
     if finding not in Scan.PredictedClass.values:
         allowed = " or ".join(f'"{value}"' for value in Scan.PredictedClass.values)
-        raise ReviewRejected(f"The finding must be {allowed}, not {str(finding)[:40]!r}.")
+        raise ReviewRejected(
+            _("The finding must be %(allowed)s, not %(given)s.")
+            % {"allowed": allowed, "given": repr(str(finding)[:40])}
+        )
     comment = (comment or "").strip()
     if len(comment) > MAX_REVIEW_COMMENT:
         raise ReviewRejected(
-            f"The comment is {len(comment)} characters long; at most {MAX_REVIEW_COMMENT}."
+            _("The comment is %(length)d characters long; at most %(most)d.")
+            % {"length": len(comment), "most": MAX_REVIEW_COMMENT}
         )
     return _record_review(scan, reviewer, finding, comment)
 
@@ -96,7 +105,7 @@ def scan_override_gate(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
     the stored image; its score, cut-off and version replace the upload's."""
     _check_reviewer(reviewer, scan)
     if scan.is_recognised:
-        raise ReviewRejected("This scan already has the model's verdict.")
+        raise ReviewRejected(_("This scan already has the model's verdict."))
     (prediction,) = predict(active_predictor(), [stored_picture(scan)])
     fields = {
         **verdict_fields(prediction.despite_gate()),
@@ -106,7 +115,7 @@ def scan_override_gate(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
     with transaction.atomic():
         waiting = Scan.objects.filter(pk=scan.pk, status=Scan.Status.NOT_RECOGNISED)
         if not waiting.update(**fields):
-            raise ReviewRejected("This scan already has the model's verdict.")
+            raise ReviewRejected(_("This scan already has the model's verdict."))
         audit.record(audit.Action.GATE_OVERRIDE, scan_id=scan.pk, detail=prediction.verdict)
     scan.refresh_from_db()
     return scan
@@ -126,7 +135,7 @@ def scan_override_gate_undo(*, scan: Scan, reviewer: AbstractBaseUser) -> Scan:
     with transaction.atomic():
         overridden = Scan.objects.filter(pk=scan.pk, gate_overridden_at__isnull=False)
         if not overridden.update(**fields):
-            raise ReviewRejected("This scan's verdict was not given despite the gate.")
+            raise ReviewRejected(_("This scan's verdict was not given despite the gate."))
         audit.record(audit.Action.GATE_OVERRIDE, scan_id=scan.pk, detail="undone")
     scan.refresh_from_db()
     return scan

@@ -61,14 +61,18 @@ def _read_upload(uploaded_file: UploadedFile) -> bytes:
     limit = settings.PNEUMO_MAX_UPLOAD_BYTES
     if uploaded_file.size is not None and uploaded_file.size > limit:
         raise UploadRejected(
-            f"The file is {megabytes(uploaded_file.size)}; the limit is {megabytes(limit)} a file."
+            _("The file is %(size)s; the limit is %(limit)s a file.")
+            % {"size": megabytes(uploaded_file.size), "limit": megabytes(limit)}
         )
     uploaded_file.seek(0)
     data = uploaded_file.read(limit + 1)
     if not data:
-        raise UploadRejected("The file is empty.")
+        raise UploadRejected(_("The file is empty."))
     if len(data) > limit:
-        raise UploadRejected(f"The file is larger than the limit of {megabytes(limit)} a file.")
+        raise UploadRejected(
+            _("The file is larger than the limit of %(limit)s a file.")
+            % {"limit": megabytes(limit)}
+        )
     return data
 
 
@@ -139,23 +143,31 @@ class UploadLimits:
 def too_many_files(sent: int | None = None) -> UploadRejected:
     """The error for a request with more files than one batch may hold (``sent``: how many
     came, when known: the request parser stops counting at the limit)."""
-    came = f"{sent} files were sent; at" if sent else "At"
+    limit = {"sent": sent, "most": settings.PNEUMO_MAX_BATCH_FILES}
+    if sent:
+        return UploadRejected(
+            _(
+                "%(sent)d files were sent; at most %(most)d files can be analysed at once; "
+                "send the others in another upload."
+            )
+            % limit
+        )
     return UploadRejected(
-        f"{came} most {settings.PNEUMO_MAX_BATCH_FILES} files can be analysed at once; "
-        "send the others in another upload."
+        _("At most %(most)d files can be analysed at once; send the others in another upload.")
+        % limit
     )
 
 
 def _check_batch(uploaded_files: Sequence[UploadedFile]) -> None:
     if not uploaded_files:
-        raise UploadRejected("No file was submitted.")
+        raise UploadRejected(_("No file was submitted."))
     if len(uploaded_files) > settings.PNEUMO_MAX_BATCH_FILES:
         raise too_many_files(len(uploaded_files))
     total = sum(upload.size or 0 for upload in uploaded_files)
     if total > settings.PNEUMO_MAX_BATCH_BYTES:
         raise UploadRejected(
-            f"The files add up to {megabytes(total)}; the limit is "
-            f"{megabytes(settings.PNEUMO_MAX_BATCH_BYTES)} an upload."
+            _("The files add up to %(total)s; the limit is %(limit)s an upload.")
+            % {"total": megabytes(total), "limit": megabytes(settings.PNEUMO_MAX_BATCH_BYTES)}
         )
 
 
@@ -188,9 +200,12 @@ def _decode_batch(
         try:
             if pixels_left <= 0:
                 raise UploadRejected(
-                    "Not analysed: the images before it in this request used up the "
-                    f"{settings.PNEUMO_MAX_BATCH_PIXELS / 1e6:,.0f} megapixels one request may "
-                    "decode; send it in another request."
+                    _(
+                        "Not analysed: the images before it in this request used up the "
+                        "%(megapixels)s megapixels one request may decode; send it in another "
+                        "request."
+                    )
+                    % {"megapixels": f"{settings.PNEUMO_MAX_BATCH_PIXELS / 1e6:,.0f}"}
                 )
             data = _read_upload(upload)
             sha256 = hashlib.sha256(data).hexdigest()
