@@ -12,10 +12,17 @@
   if (!form || !zone || !input) { return; }
   var MB = 1e6;
 
+  // The page's words, in its language (the form's data-text-* attributes).
+  function say(key, values) {
+    return (form.dataset["text" + key] || "").replace(/\{(\w+)\}/g, function (all, name) {
+      return values && name in values ? values[name] : all;
+    });
+  }
+
   function showName() {
     var count = input.files ? input.files.length : 0;
     if (count === 1) { text.textContent = input.files[0].name; }
-    if (count > 1) { text.textContent = count + " files chosen"; }
+    if (count > 1) { text.textContent = say("Chosen", { count: count }); }
     problem.hidden = true;
   }
 
@@ -30,19 +37,18 @@
     var total = 0;
     var problems = [];
     if (files.length > maxFiles) {
-      problems.push(files.length + " files chosen: at most " + maxFiles +
-        " can be analysed at once; send the others in another upload.");
+      problems.push(say("TooMany", { count: files.length, most: maxFiles }));
     }
     for (var i = 0; i < files.length; i += 1) {
       total += files[i].size;
       if (files[i].size > maxFile) {
-        problems.push(files[i].name + " is " + megabytes(files[i].size) + "; the limit is " +
-          megabytes(maxFile) + " a file.");
+        problems.push(say("TooBig", {
+          name: files[i].name, size: megabytes(files[i].size), limit: megabytes(maxFile)
+        }));
       }
     }
     if (total > maxBatch) {
-      problems.push("The files add up to " + megabytes(total) + "; the limit is " +
-        megabytes(maxBatch) + " an upload.");
+      problems.push(say("TooMuch", { total: megabytes(total), limit: megabytes(maxBatch) }));
     }
     return problems.join(" ");
   }
@@ -52,7 +58,7 @@
     var rows = [];
     for (var i = 0; i < files.length; i += 1) {
       var row = document.createElement("li");
-      row.textContent = files[i].name + ": waiting";
+      row.textContent = say("Waiting", { name: files[i].name });
       progress.appendChild(row);
       rows.push({ row: row, name: files[i].name, end: 0, size: files[i].size });
     }
@@ -69,7 +75,9 @@
       var start = entry.end - entry.size;
       var done = Math.min(Math.max(loaded * scale - start, 0), entry.size);
       var percent = entry.size ? Math.floor(100 * done / entry.size) : 100;
-      entry.row.textContent = entry.name + ": " + (percent >= 100 ? "sent, analysing" : "sending " + percent + "%");
+      entry.row.textContent = percent >= 100 ?
+        say("Analysing", { name: entry.name }) :
+        say("Sending", { name: entry.name, percent: percent + "%" });
       entry.row.className = percent >= 100 ? "done" : "";
     });
   }
@@ -108,7 +116,7 @@
     request.upload.addEventListener("load", function () { showSent(rows, 1, 1); });
     request.addEventListener("load", function () { showAnswer(request); });
     request.addEventListener("error", function () {
-      problem.textContent = "The upload failed (network error); please try again.";
+      problem.textContent = say("Failed");
       problem.hidden = false;
     });
     form.querySelector("button[type=submit]").disabled = true;

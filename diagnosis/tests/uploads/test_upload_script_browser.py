@@ -83,3 +83,20 @@ def test_a_file_over_the_limit_is_refused_before_sending(browser_page, tmp_path,
     assert "big.png is 0.4 MB; the limit is 0.3 MB a file." in problem
     assert posts == [] and not Scan.objects.exists()
     assert errors == []
+
+
+def test_the_script_speaks_the_pages_language(browser_page, tmp_path, settings):
+    page, base, errors = browser_page
+    settings.PNEUMO_MAX_UPLOAD_BYTES = 300_000
+    page.set_extra_http_headers({"Accept-Language": "zh-CN"})
+    log_in(page, base)
+    small, big = tmp_path / "small.png", tmp_path / "big.png"
+    small.write_bytes(xray_png(seed=1))
+    big.write_bytes(xray_png(seed=2) + b"\0" * 400_000)
+
+    page.set_input_files("#id_image", [str(small), str(big)])
+    assert page.inner_text("#dropzone-text") == "已选择 2 个文件"
+    page.click("#upload-form button[type=submit]")
+
+    assert "big.png 大小为 0.4 MB；每个文件的上限为 0.3 MB。" in page.inner_text("#upload-problem")
+    assert errors == []
