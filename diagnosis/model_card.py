@@ -5,33 +5,35 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 from diagnosis.active_model import ModelCard, card_of_version
 from diagnosis.models import to_score
 
 PLOT_LABELS = {
-    "roc": "ROC curve",
-    "confusion": "Confusion matrix",
-    "reliability": "Reliability (calibration)",
+    "roc": _("ROC curve"),
+    "confusion": _("Confusion matrix"),
+    "reliability": _("Reliability (calibration)"),
 }
 METRIC_NAMES = ("accuracy", "sensitivity", "specificity", "precision", "f1", "roc_auc")
 SPLIT_LABELS = {
-    "val": "Validation (carved from train/ by patient)",
-    "test": "Test (official test split, public half)",
+    "val": _("Validation (carved from train/ by patient)"),
+    "test": _("Test (official test split, public half)"),
     # a site version (adapt_to_site): its figures on the site's reviews, each held out
-    "site_held_out": "This site's reviews, each held out (nested cross-validation by patient)",
+    "site_held_out": _("This site's reviews, each held out (nested cross-validation by patient)"),
 }
-HEATMAP_METHOD = (
+HEATMAP_METHOD = _(
     "Occlusion saliency: each square region (a quarter of the model's input side, every "
     "eighth) is blurred in turn and the drop of the verdict's logit is measured; red marks "
     "the regions the verdict depends on most. Whether the map follows what the model uses "
     "(blurring an image's own salient regions against another image's) is measured by "
     "python -m bench.saliency: see BENCHMARKS.md."
 )
-INTENDED_USE = (
+INTENDED_USE = _(
     "Research and triage support: flagging chest X-rays that may show pneumonia for a "
     "clinician's review. Not a diagnosis and not a medical device."
 )
-LIMITATIONS = (
+LIMITATIONS = _(
     "Trained on the Kermany et al. (2018) dataset: pediatric patients aged 1 to 5 years, "
     "frontal chest X-rays from one hospital (Guangzhou Women and Children's Medical Center), "
     "labels by two physicians (a third checked the evaluation set). Adults, other hospitals, "
@@ -47,11 +49,11 @@ def metric_rows(card: ModelCard) -> list[dict[str, Any]]:
         metrics = card.metrics.get(split)
         if not isinstance(metrics, dict):
             continue
-        for suffix, values in (("", metrics), (" at 0.5", metrics.get("at_0.5"))):
+        for suffix, values in (("", metrics), (_(" at 0.5"), metrics.get("at_0.5"))):
             if isinstance(values, dict):
                 rows.append(
                     {
-                        "split": label + suffix,
+                        "split": f"{label}{suffix}",
                         "n": values.get("n"),
                         **{name: values.get(name) for name in METRIC_NAMES},
                         "confusion_matrix": values.get("confusion_matrix"),

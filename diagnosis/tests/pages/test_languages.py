@@ -41,6 +41,15 @@ def test_the_report_and_site_pages_in_chinese(alice_client, alice, make_row):
     assert "模型在本院的表现" in site and "灵敏度" in site and "95% 区间" in site
 
 
+def test_the_model_card_in_chinese(alice_client, settings, db):
+    from mlcore.artifact.files import SHIPPED_MODEL_DIR
+
+    settings.PNEUMO_MODEL_DIR = SHIPPED_MODEL_DIR
+    card = alice_client.get(reverse("diagnosis:model-card"), **ZH).content.decode()
+    assert "模型卡" in card and "预期用途" in card and "广州市妇女儿童医疗中心" in card
+    assert "测试集（官方测试集的公开一半）" in card
+
+
 def test_the_switcher_keeps_the_choice(alice):
     client = Client()
     client.force_login(alice)
