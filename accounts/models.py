@@ -8,6 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class AppendOnly(Exception):
@@ -35,38 +36,38 @@ class AccessEvent(models.Model):
     key: a deleted scan or user keeps its trail."""
 
     class Action(models.TextChoices):
-        LOGIN = "login", "Signed in"
-        LOGIN_FAILED = "login_failed", "Failed sign-in"
-        LOGOUT = "logout", "Signed out"
-        TOKEN = "token", "API token issued"
-        SIGN_OUT_EVERYWHERE = "sign_out_everywhere", "Signed out everywhere"
-        UPLOAD = "upload", "Uploaded a scan"
-        VIEW_SCAN = "view_scan", "Viewed a scan's page"
-        VIEW_IMAGE = "view_image", "Viewed a scan's image"
-        VIEW_HEATMAP = "view_heatmap", "Viewed a heatmap"
-        VIEW_SALIENCY = "view_saliency", "Viewed a saliency map"
-        VIEW_REPORT = "view_report", "Viewed a report"
-        VIEW_HISTORY = "view_history", "Viewed the history"
-        EXPORT = "export", "Exported"
-        REVIEW = "review", "Reviewed"
-        NOTES = "notes", "Changed notes"
-        DELETE = "delete", "Deleted a scan"
-        GATE_OVERRIDE = "gate_override", "Gave the verdict despite the gate"
-        MODEL_ACTIVATE = "model_activate", "Activated a model version"
-        ADAPT = "adapt", "Adapted the model to the site"
-        VIEW_AUDIT = "view_audit", "Viewed the audit trail"
-        AUDIT_PRUNE = "audit_prune", "Pruned the audit trail"
+        LOGIN = "login", _("Signed in")
+        LOGIN_FAILED = "login_failed", _("Failed sign-in")
+        LOGOUT = "logout", _("Signed out")
+        TOKEN = "token", _("API token issued")
+        SIGN_OUT_EVERYWHERE = "sign_out_everywhere", _("Signed out everywhere")
+        UPLOAD = "upload", _("Uploaded a scan")
+        VIEW_SCAN = "view_scan", _("Viewed a scan's page")
+        VIEW_IMAGE = "view_image", _("Viewed a scan's image")
+        VIEW_HEATMAP = "view_heatmap", _("Viewed a heatmap")
+        VIEW_SALIENCY = "view_saliency", _("Viewed a saliency map")
+        VIEW_REPORT = "view_report", _("Viewed a report")
+        VIEW_HISTORY = "view_history", _("Viewed the history")
+        EXPORT = "export", _("Exported")
+        REVIEW = "review", _("Reviewed")
+        NOTES = "notes", _("Changed notes")
+        DELETE = "delete", _("Deleted a scan")
+        GATE_OVERRIDE = "gate_override", _("Gave the verdict despite the gate")
+        MODEL_ACTIVATE = "model_activate", _("Activated a model version")
+        ADAPT = "adapt", _("Adapted the model to the site")
+        VIEW_AUDIT = "view_audit", _("Viewed the audit trail")
+        AUDIT_PRUNE = "audit_prune", _("Pruned the audit trail")
 
     class Outcome(models.TextChoices):
-        OK = "ok", "Done"
-        DENIED = "denied", "Denied"
-        FAILED = "failed", "Failed"
+        OK = "ok", _("Done")
+        DENIED = "denied", _("Denied")
+        FAILED = "failed", _("Failed")
 
     class Via(models.TextChoices):
-        PAGE = "page", "Web page"
-        API = "api", "REST API"
-        DICOM = "dicom", "DICOM"
-        COMMAND = "command", "Command line"
+        PAGE = "page", _("Web page")
+        API = "api", _("REST API")
+        DICOM = "dicom", _("DICOM")
+        COMMAND = "command", _("Command line")
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     username = models.CharField(max_length=150, blank=True, db_index=True)
