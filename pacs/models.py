@@ -4,6 +4,7 @@ the UID), and each result waiting for, or done with, its delivery to the PACS.""
 from __future__ import annotations
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from diagnosis.models import Scan
 
@@ -45,9 +46,9 @@ class Delivery(models.Model):
     """A result object for the PACS: queued, sent, or failed (and why)."""
 
     class Kind(models.TextChoices):
-        RESULT = "result", "The model's finding (SR)"
-        CAPTURE = "capture", "The heatmap picture (Secondary Capture)"
-        REVIEW = "review", "A clinician's confirmed finding (verified SR)"
+        RESULT = "result", _("The model's finding (SR)")
+        CAPTURE = "capture", _("The heatmap picture (Secondary Capture)")
+        REVIEW = "review", _("A clinician's confirmed finding (verified SR)")
 
     class State(models.TextChoices):
         QUEUED = "queued", "Queued"
