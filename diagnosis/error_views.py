@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from diagnosis.services import too_many_files
@@ -35,22 +36,25 @@ def error_page(request: HttpRequest, status: int, message: str) -> HttpResponse:
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if isinstance(exception, TooManyFilesSent):  # the parser stopped at the batch limit
         return error_page(request, 400, str(too_many_files()))
-    return error_page(request, 400, "The request could not be understood.")
+    return error_page(request, 400, gettext("The request could not be understood."))
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    message = str(exception or "") or "You are not allowed to do this."
+    message = str(exception or "") or gettext("You are not allowed to do this.")
     return error_page(request, 403, message)
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
-    return error_page(request, 404, "There is no page at this address, or not one you can see.")
+    return error_page(
+        request, 404, gettext("There is no page at this address, or not one you can see.")
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """The error page; if even that fails (the database down, say), one plain line."""
     try:
-        return error_page(request, 500, "Something went wrong on our side; it has been logged.")
+        message = gettext("Something went wrong on our side; it has been logged.")
+        return error_page(request, 500, message)
     except Exception:
         logger.exception("The 500 page itself failed")
         return HttpResponse(FALLBACK_500, status=500, content_type="text/plain")
@@ -58,7 +62,9 @@ def server_error(request: HttpRequest) -> HttpResponse:
 
 def lockout_message() -> str:
     minutes = settings.AXES_COOLOFF_TIME * 60  # django-axes counts in hours
-    return f"Too many failed logins for this account: try again in {minutes:g} minutes."
+    return gettext("Too many failed logins for this account: try again in %(minutes)s minutes.") % {
+        "minutes": f"{minutes:g}"
+    }
 
 
 def locked_out(

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AccessEvent
@@ -52,12 +53,13 @@ class FilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             if isinstance(field, forms.ChoiceField):
-                allowed = ", ".join(value for value, _ in field.choices if value)
-                field.error_messages["invalid_choice"] = (
-                    f"“%(value)s” is not one of the choices ({allowed})."
-                )
+                allowed = ", ".join(value for value, __ in field.choices if value)
+                # Django fills in %(value)s when it refuses a choice.
+                field.error_messages["invalid_choice"] = gettext(
+                    "“%%(value)s” is not one of the choices (%(allowed)s)."
+                ) % {"allowed": allowed}
             elif isinstance(field, forms.DateField):
-                field.error_messages["invalid"] = "Enter a date as YYYY-MM-DD."
+                field.error_messages["invalid"] = gettext("Enter a date as YYYY-MM-DD.")
 
     def problems_by_filter(self) -> dict[str, list[str]]:
         """Sentences per filter, each naming the filter by its label; those about several
@@ -79,7 +81,7 @@ class FilterForm(forms.Form):
         start: date | None = cleaned.get("date_from")
         end: date | None = cleaned.get("date_to")
         if start and end and start > end:
-            raise forms.ValidationError("The start date is after the end date.")
+            raise forms.ValidationError(gettext("The start date is after the end date."))
         return cleaned
 
 
@@ -104,7 +106,8 @@ class HistoryFilterForm(FilterForm):
         parts = text.split(",") if text else []
         if not all(is_id(part) for part in parts):
             raise forms.ValidationError(
-                f"The batch is a comma-separated list of scan ids (1 to {ID_DIGITS} digits)."
+                gettext("The batch is a comma-separated list of scan ids (1 to %(most)d digits).")
+                % {"most": ID_DIGITS}
             )
         return tuple(int(part) for part in parts)
 
@@ -135,7 +138,9 @@ class AuditFilterForm(FilterForm):
     def clean_scan(self) -> int | None:
         text = self.cleaned_data["scan"]
         if text and not is_id(text):
-            raise forms.ValidationError(f"A scan id is 1 to {ID_DIGITS} digits.")
+            raise forms.ValidationError(
+                gettext("A scan id is 1 to %(most)d digits.") % {"most": ID_DIGITS}
+            )
         return int(text) if text else None
 
     def filters(self) -> AuditFilters:

@@ -27,7 +27,7 @@ from diagnosis.services._scoring import active_predictor, predict, upload_limits
 from diagnosis.services.storage import delete_stored, save_pictures, stored_size
 from mlcore.decode.pictures import reduced_copy
 from mlcore.decode.upload import DecodedUpload, decode_upload
-from mlcore.errors import ImageError
+from mlcore.errors import ImageError, translated
 from mlcore.model.inference import Prediction
 
 logger = logging.getLogger(__name__)
@@ -216,8 +216,10 @@ def _decode_batch(
                 result.duplicates.append(DuplicateFile(name, earlier))
                 continue
             decoded = decode(data)
-        except (UploadRejected, ImageError) as exc:
+        except UploadRejected as exc:
             result.rejected.append(RejectedFile(name, str(exc)))
+        except ImageError as exc:  # mlcore speaks English: the user's language here
+            result.rejected.append(RejectedFile(name, translated(exc, _)))
         else:
             pixels_left -= decoded.size[0] * decoded.size[1]
             accepted.append(_Decoded(upload, decoded, sha256))

@@ -32,7 +32,7 @@ from PIL import Image
 
 from mlcore.decode.codestream import CodestreamError, FrameHeader, frame_header
 from mlcore.decode.dicom_tags import kept_tags, patient_key
-from mlcore.errors import MlcoreError
+from mlcore.errors import MlcoreError, gettext_noop
 
 DICOM_MAGIC_OFFSET = 128
 DICOM_MAGIC = b"DICM"
@@ -101,7 +101,9 @@ def render_dicom(data: bytes, options: DicomOptions) -> RenderedDicom:
     except MemoryError:
         raise
     except Exception as exc:  # any decoder failure is a malformed upload
-        raise DicomError(f"The DICOM file is malformed ({_describe(exc)}).") from None
+        raise DicomError(
+            gettext_noop("The DICOM file is malformed (%(why)s)."), why=_describe(exc)
+        ) from None
 
 
 def _render(data: bytes, options: DicomOptions) -> RenderedDicom:
@@ -109,12 +111,14 @@ def _render(data: bytes, options: DicomOptions) -> RenderedDicom:
 
     dataset = _read_dataset(data, options.max_decode_bytes)
     if "PixelData" not in dataset:
-        raise DicomError("The DICOM file holds no image (no Pixel Data).")
+        raise DicomError(gettext_noop("The DICOM file holds no image (no Pixel Data)."))
     if str(dataset.get("BurnedInAnnotation", "")).upper() == "YES" and not options.accept_burned_in:
         raise DicomError(
-            "The DICOM file declares burned-in annotation (text such as a name drawn into "
-            "the image); it is refused so that no identifier is stored. Upload an image "
-            "without annotation."
+            gettext_noop(
+                "The DICOM file declares burned-in annotation (text such as a name drawn into "
+                "the image); it is refused so that no identifier is stored. Upload an image "
+                "without annotation."
+            )
         )
     syntax = dataset.file_meta.TransferSyntaxUID
     _check_decoder(syntax)
@@ -151,8 +155,11 @@ def decodable_transfer_syntaxes() -> tuple[str, ...]:
 def _check_decoder(syntax) -> None:
     if str(syntax) not in decodable_transfer_syntaxes():
         raise DicomError(
-            f"The DICOM transfer syntax {_syntax_name(syntax)} cannot be decoded here; "
-            "export the image uncompressed, as RLE, JPEG baseline or JPEG 2000."
+            gettext_noop(
+                "The DICOM transfer syntax %(syntax)s cannot be decoded here; export the image "
+                "uncompressed, as RLE, JPEG baseline or JPEG 2000."
+            ),
+            syntax=_syntax_name(syntax),
         )
 
 
@@ -169,14 +176,16 @@ def _read_dataset(data: bytes, max_bytes: int):
         preamble = read_preamble(stream, False)
         meta = _read_file_meta_info(stream)
         if meta.get("TransferSyntaxUID") is None:
-            raise DicomError("The DICOM file names no transfer syntax (0002,0010).")
+            raise DicomError(gettext_noop("The DICOM file names no transfer syntax (0002,0010)."))
         if meta.TransferSyntaxUID != DeflatedExplicitVRLittleEndian:
             return pydicom.dcmread(io.BytesIO(data))
         inflated = io.BytesIO(_inflate(data[stream.tell() :], max_bytes))
         dataset = read_dataset(inflated, is_implicit_VR=False, is_little_endian=True)
         return FileDataset(io.BytesIO(), dataset, preamble, meta, False, True)
     except (InvalidDicomError, EOFError, OSError, struct.error) as exc:
-        raise DicomError(f"The DICOM file cannot be read ({_describe(exc)}).") from None
+        raise DicomError(
+            gettext_noop("The DICOM file cannot be read (%(why)s)."), why=_describe(exc)
+        ) from None
 
 
 def _inflate(compressed: bytes, max_bytes: int) -> bytes:
@@ -190,8 +199,11 @@ def _inflate(compressed: bytes, max_bytes: int) -> bytes:
         produced += len(piece)
         if produced > max_bytes:
             raise DicomError(
-                f"The deflated DICOM data inflates to more than {max_bytes / 1e6:.0f} MB, "
-                "the limit for one upload."
+                gettext_noop(
+                    "The deflated DICOM data inflates to more than %(limit)s MB, the limit "
+                    "for one upload."
+                ),
+                limit=f"{max_bytes / 1e6:.0f}",
             )
         pieces.append(piece)
         pending = inflater.unconsumed_tail
@@ -202,15 +214,20 @@ def _count(dataset, name: str, default: int | None = None) -> int:
     """A whole, single, non-negative number from the header, or a DicomError naming it."""
     value = dataset.get(name, default)
     if value is None:
-        raise DicomError(f"The DICOM header has no {name}.")
+        raise DicomError(gettext_noop("The DICOM header has no %(name)s."), name=name)
     if isinstance(value, list | tuple) or type(value).__name__ == "MultiValue":
-        raise DicomError(f"The DICOM header's {name} has several values; one is expected.")
+        raise DicomError(
+            gettext_noop("The DICOM header's %(name)s has several values; one is expected."),
+            name=name,
+        )
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise DicomError(f"The DICOM header's {name} is not a number.") from None
+        raise DicomError(
+            gettext_noop("The DICOM header's %(name)s is not a number."), name=name
+        ) from None
     if number < 0:
-        raise DicomError(f"The DICOM header's {name} is negative.")
+        raise DicomError(gettext_noop("The DICOM header's %(name)s is negative."), name=name)
     return number
 
 
@@ -227,8 +244,12 @@ def _check_geometry(dataset, options: DicomOptions) -> int:
         )
     if rows * columns > options.max_pixels:
         raise DicomError(
-            f"The image is {columns}x{rows} pixels, more than the limit of "
-            f"{options.max_pixels:,} pixels."
+            gettext_noop(
+                "The image is %(width)dx%(height)d pixels, more than the limit of %(limit)s pixels."
+            ),
+            width=columns,
+            height=rows,
+            limit=f"{options.max_pixels:,}",
         )
     _check_budget(frames * rows * columns * samples * bits // 8, options, f"{frames} frame(s)")
     if dataset.file_meta.TransferSyntaxUID.is_encapsulated:
@@ -239,8 +260,13 @@ def _check_geometry(dataset, options: DicomOptions) -> int:
 def _check_budget(decoded_bytes: int, options: DicomOptions, what: str) -> None:
     if decoded_bytes > options.max_decode_bytes:
         raise DicomError(
-            f"Decoding the DICOM image ({what}) would take {decoded_bytes / 1e6:,.0f} MB of "
-            f"memory, more than the limit of {options.max_decode_bytes / 1e6:,.0f} MB."
+            gettext_noop(
+                "Decoding the DICOM image (%(what)s) would take %(needed)s MB of memory, more "
+                "than the limit of %(limit)s MB."
+            ),
+            what=what,
+            needed=f"{decoded_bytes / 1e6:,.0f}",
+            limit=f"{options.max_decode_bytes / 1e6:,.0f}",
         )
 
 

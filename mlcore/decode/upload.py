@@ -25,7 +25,7 @@ from mlcore.decode.dicom import (
     stretch_to_8_bits,
 )
 from mlcore.decode.sandbox import SandboxLimit, run_limited
-from mlcore.errors import ImageError
+from mlcore.errors import ImageError, gettext_noop
 
 # Formats accepted by content, never by file name or Content-Type.
 ACCEPTED_FORMATS = ("JPEG", "PNG")
@@ -85,25 +85,44 @@ class Limits:
         """Raise ImageError for images too large, too small or absurdly shaped."""
         if width * height > self.max_pixels:
             raise ImageError(
-                f"The image is {width}x{height} pixels, more than the limit of "
-                f"{self.max_pixels:,} pixels."
+                gettext_noop(
+                    "The image is %(width)dx%(height)d pixels, more than the limit of "
+                    "%(limit)s pixels."
+                ),
+                width=width,
+                height=height,
+                limit=f"{self.max_pixels:,}",
             )
         if min(width, height) < MIN_SIDE:
             raise ImageError(
-                f"The image is only {width}x{height} pixels; at least {MIN_SIDE}x{MIN_SIDE} "
-                "is needed."
+                gettext_noop(
+                    "The image is only %(width)dx%(height)d pixels; at least "
+                    "%(min)dx%(min)d is needed."
+                ),
+                width=width,
+                height=height,
+                min=MIN_SIDE,
             )
         if max(width, height) / min(width, height) > self.max_aspect_ratio:
             raise ImageError(
-                f"The image is {width}x{height} pixels: a chest X-ray is not more than "
-                f"{self.max_aspect_ratio:g} times wider than high or the other way round."
+                gettext_noop(
+                    "The image is %(width)dx%(height)d pixels: a chest X-ray is not more than "
+                    "%(ratio)s times wider than high or the other way round."
+                ),
+                width=width,
+                height=height,
+                ratio=f"{self.max_aspect_ratio:g}",
             )
 
     def check_decoded_bytes(self, decoded_bytes: int) -> None:
         if decoded_bytes > self.max_decode_bytes:
             raise ImageError(
-                f"Decoding the image would take {decoded_bytes / 1e6:,.0f} MB of memory, "
-                f"more than the limit of {self.max_decode_bytes / 1e6:,.0f} MB."
+                gettext_noop(
+                    "Decoding the image would take %(needed)s MB of memory, more than the limit "
+                    "of %(limit)s MB."
+                ),
+                needed=f"{decoded_bytes / 1e6:,.0f}",
+                limit=f"{self.max_decode_bytes / 1e6:,.0f}",
             )
 
     def dicom_options(
@@ -141,7 +160,7 @@ def decode_upload(
     ``patient_key_secret``: a DICOM's PatientID becomes a keyed pseudonym (none without it).
     """
     if not data:
-        raise ImageError("The file is empty.")
+        raise ImageError(gettext_noop("The file is empty."))
     if is_dicom(data):
         options = limits.dicom_options(draft_size, patient_key_secret)
         return _decode_dicom(data, limits=limits, options=options)
@@ -167,16 +186,22 @@ def _decode_dicom(data: bytes, *, limits: Limits, options: DicomOptions) -> Deco
             seconds=limits.decode_seconds,
         )
     except DicomError as exc:
-        raise ImageError(str(exc)) from None
+        raise ImageError(exc.template, **exc.params) from None
     except SandboxLimit as exc:
+        if exc.kind == "memory":
+            raise ImageError(
+                gettext_noop(
+                    "Decoding the DICOM image took more than %(limit)s MB of memory, the limit "
+                    "for one upload; the file is damaged or not a plain radiograph."
+                ),
+                limit=f"{limits.decode_memory_bytes / 1e6:,.0f}",
+            ) from None
         raise ImageError(
-            "Decoding the DICOM image took more than "
-            + (
-                f"{limits.decode_memory_bytes / 1e6:,.0f} MB of memory"
-                if exc.kind == "memory"
-                else f"{limits.decode_seconds:g} s"
-            )
-            + ", the limit for one upload; the file is damaged or not a plain radiograph."
+            gettext_noop(
+                "Decoding the DICOM image took more than %(limit)s s, the limit for one "
+                "upload; the file is damaged or not a plain radiograph."
+            ),
+            limit=f"{limits.decode_seconds:g}",
         ) from None
     limits.check(*rendered.size)
     return DecodedUpload(
@@ -199,7 +224,10 @@ def _decode_with_pillow(
             source_format = image.format
             if source_format not in ACCEPTED_FORMATS:
                 raise ImageError(
-                    f"Unsupported image format {source_format}: upload a JPEG, PNG or DICOM file."
+                    gettext_noop(
+                        "Unsupported image format %(format)s: upload a JPEG, PNG or DICOM file."
+                    ),
+                    format=source_format,
                 )
             limits.check(*image.size)
             _check_decoding_cost(data, image, limits)
@@ -215,14 +243,19 @@ def _decode_with_pillow(
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(
-            f"The image has more pixels than the limit of {limits.max_pixels:,} pixels."
+            gettext_noop("The image has more pixels than the limit of %(limit)s pixels."),
+            limit=f"{limits.max_pixels:,}",
         ) from None
     except UnidentifiedImageError:
-        raise ImageError("The file is not a readable JPEG, PNG or DICOM image.") from None
+        raise ImageError(
+            gettext_noop("The file is not a readable JPEG, PNG or DICOM image.")
+        ) from None
     except MemoryError:
         raise
     except Exception as exc:  # any decoder failure is a damaged upload
-        raise ImageError(f"The image file is damaged or truncated ({exc}).") from None
+        raise ImageError(
+            gettext_noop("The image file is damaged or truncated (%(why)s)."), why=str(exc)
+        ) from None
     return DecodedUpload(image, source_format, notes=notes, size=size, model_image=model_image)
 
 
@@ -283,11 +316,17 @@ def _check_decoding_cost(data: bytes, image: Image.Image, limits: Limits) -> Non
         try:
             header = jpeg_header(data)
         except CodestreamError as exc:
-            raise ImageError(f"The image file is damaged: {exc}") from None
+            raise ImageError(
+                gettext_noop("The image file is damaged: %(why)s"), why=str(exc)
+            ) from None
         if header.scans > limits.max_jpeg_scans:
             raise ImageError(
-                f"The JPEG has {header.scans:,} scans (progressive passes); more than "
-                f"{limits.max_jpeg_scans} is not a real image and would take minutes to decode."
+                gettext_noop(
+                    "The JPEG has %(scans)s scans (progressive passes); more than %(most)d is "
+                    "not a real image and would take minutes to decode."
+                ),
+                scans=f"{header.scans:,}",
+                most=limits.max_jpeg_scans,
             )
         limits.check_decoded_bytes(header.decoded_bytes)
 

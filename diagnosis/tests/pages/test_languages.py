@@ -50,6 +50,18 @@ def test_the_model_card_in_chinese(alice_client, settings, db):
     assert "测试集（官方测试集的公开一半）" in card
 
 
+def test_filter_problems_and_error_pages_in_chinese(alice_client, db):
+    history = alice_client.get(
+        reverse("diagnosis:scan-history"),
+        {"date_from": "2026-05-02", "date_to": "2026-05-01", "predicted_class": "x"},
+        **ZH,
+    ).content.decode()
+    assert "起始日期晚于截止日期。" in history
+    assert "结果: “x”不在可选值之中（pneumonia, normal, not_recognised）。" in history
+    missing = alice_client.get("/scans/999999/", **ZH)
+    assert missing.status_code == 404 and "页面不存在" in missing.content.decode()
+
+
 def test_the_switcher_keeps_the_choice(alice):
     client = Client()
     client.force_login(alice)
@@ -79,8 +91,14 @@ def test_messages_after_an_upload_are_in_the_users_language(alice, model):
     from mlcore.testing import xray_png
 
     good = SimpleUploadedFile("good.png", xray_png(seed=3), "image/png")
-    page = client.post(reverse("diagnosis:upload"), {"image": [good, empty]}, follow=True, **ZH)
-    assert "已分析 2 个文件中的 1 个。" in page.content.decode()
+    words = SimpleUploadedFile("words.jpg", b"not an image, just words", "image/jpeg")
+    page = client.post(
+        reverse("diagnosis:upload"), {"image": [good, empty, words]}, follow=True, **ZH
+    )
+    text = page.content.decode()
+    assert "已分析 3 个文件中的 1 个。" in text
+    assert "empty.png 未被分析：文件为空。" in text  # the app's own check
+    assert "words.jpg 未被分析：该文件不是可读取的 JPEG、PNG 或 DICOM 图像。" in text  # mlcore's
 
 
 @pytest.mark.slow
@@ -94,7 +112,7 @@ def test_every_marked_string_is_translated(tmp_path, settings):
     call_command(
         "makemessages",
         locale=["zh_Hans"],
-        ignore_patterns=[*ignore, "mlcore/*"],
+        ignore_patterns=ignore,
         no_location=True,
         no_obsolete=True,
         verbosity=0,
