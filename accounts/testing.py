@@ -4,7 +4,6 @@ Imported by tests only (an import contract)."""
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import time
@@ -168,7 +167,3 @@ def start_directory(folder: Path) -> Directory:
     directory = Directory(folder, free_port())
     directory.start()
     return directory
-
-
-def remove(folder: Path) -> None:
-    shutil.rmtree(folder, ignore_errors=True)
